@@ -1,0 +1,27 @@
+"""Answers to survivors' questions, from the article, with the source named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.constants import ACTION_ANSWER_QUESTION
+from bot.content import answer_for
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return ACTION_ANSWER_QUESTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        answer = answer_for(intent or "")
+        if answer is None:
+            dispatcher.utter_message(response="utter_default")
+        else:
+            dispatcher.utter_message(text=answer.render())
+        return []

@@ -1,0 +1,23 @@
+"""Every conversation, on any channel, starts with the disclaimer and the emergency number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.content.notices import opening_notice
+from bot.settings import get_settings
+
+
+class ActionSessionStart(Action):
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=opening_notice(get_settings().emergency_number))
+        return [SessionStarted(), ActionExecuted("action_listen")]

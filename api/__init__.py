@@ -1,0 +1,1 @@
+"""The FastAPI gateway: chat proxy, widget, clinician review, health."""

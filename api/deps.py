@@ -1,0 +1,28 @@
+"""Shared dependencies, as ``Annotated`` aliases (FastAPI full-stack template style)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+
+from api.rasa_client import RasaClient
+from bot.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_rasa(request: Request) -> RasaClient:
+    return request.app.state.rasa
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+RasaDep = Annotated[RasaClient, Depends(get_rasa)]
+EngineDep = Annotated[Engine, Depends(get_engine)]

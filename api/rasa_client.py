@@ -1,0 +1,94 @@
+"""Talks to Rasa's REST channel and turns its messages into the chat API's replies.
+
+Rasa 3.6 can answer 200 with an empty list when handling failed (an action server that is
+down, a timeout, a lock error). In this bot every user turn produces at least one reply, so an
+empty list is treated as a failure, like a connection error or a timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) could not answer; ``reason`` is safe to log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class BotTurn:
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    triage: dict[str, Any] | None = None
+
+
+def parse_rasa_messages(messages: list[dict[str, Any]]) -> BotTurn:
+    """Maps REST channel messages to replies and the triage payload (custom JSON)."""
+    turn = BotTurn()
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("triage"), dict):
+            turn.triage = custom["triage"]
+        text = message.get("text")
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in message.get("buttons") or []
+            if isinstance(b, dict)
+        ]
+        if text or buttons:
+            if not text and turn.replies and not turn.replies[-1]["buttons"]:
+                turn.replies[-1]["buttons"] = buttons
+            else:
+                turn.replies.append({"text": text or "", "buttons": buttons})
+    return turn
+
+
+class RasaClient:
+    """One pooled HTTP client for the gateway's lifetime."""
+
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout_seconds, connect=2.0),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def send(self, session_id: str, message: str) -> BotTurn:
+        try:
+            response = await self._client.post(
+                "/webhooks/rest/webhook", json={"sender": session_id, "message": message}
+            )
+        except httpx.TimeoutException as err:
+            raise RasaUnavailable("rasa timeout") from err
+        except httpx.HTTPError as err:
+            raise RasaUnavailable(f"rasa unreachable ({type(err).__name__})") from err
+        if response.status_code != 200:
+            raise RasaUnavailable(f"rasa answered {response.status_code}")
+        try:
+            messages = response.json()
+        except ValueError as err:
+            raise RasaUnavailable("rasa answered invalid JSON") from err
+        if not isinstance(messages, list):
+            raise RasaUnavailable("rasa answered an unexpected payload")
+        turn = parse_rasa_messages(messages)
+        if not turn.replies:
+            raise RasaUnavailable("rasa answered no reply (action server down?)")
+        return turn
+
+    async def ping(self) -> bool:
+        try:
+            response = await self._client.get("/", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200

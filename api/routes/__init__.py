@@ -1,0 +1,1 @@
+"""The gateway's routers, one per feature."""

@@ -1,0 +1,56 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import inspect, text
+
+from api.deps import EngineDep, RasaDep, SettingsDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The gateway process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _store_ready(engine) -> bool:
+    """Rasa's fail-safe tracker store hides a broken database, so check it here directly."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            return inspect(conn).has_table("events")
+    except Exception:  # any driver error means "not ready"
+        return False
+
+
+async def _actions_ready(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            return (await client.get(f"{url}/health")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@router.get(
+    "/readyz",
+    summary="Rasa, the action server and the tracker store are reachable",
+    responses={503: {"description": "At least one dependency is not ready."}},
+)
+async def readyz(settings: SettingsDep, rasa: RasaDep, engine: EngineDep) -> JSONResponse:
+    rasa_ok, actions_ok, store_ok = await asyncio.gather(
+        rasa.ping(),
+        _actions_ready(settings.action_url),
+        asyncio.to_thread(_store_ready, engine),
+    )
+    checks = {"rasa": rasa_ok, "actions": actions_ok, "tracker_store": store_ok}
+    ready = all(checks.values())
+    return JSONResponse(
+        status_code=200 if ready else 503,
+        content={"status": "ready" if ready else "not ready", "checks": checks},
+    )

@@ -1,0 +1,1 @@
+"""Domain logic in plain Python: triage, language resources, content, settings, the CLI."""

@@ -1,0 +1,54 @@
+"""Answer content for the bot's question intents, with the sources they come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+ANSWERS_FILE = Path(__file__).with_name("answers.yml")
+
+
+@dataclass(frozen=True)
+class Answer:
+    intent: str
+    text: str
+    source: str
+
+    def render(self) -> str:
+        """The answer with its source named, as every answer must be."""
+        return f"{self.text.strip()}\n\nSource: {self.source}"
+
+
+def unwrap(text: str) -> str:
+    """Joins hard-wrapped YAML lines into paragraphs, keeping list items on their own lines."""
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        lines: list[str] = []
+        for line in block.splitlines():
+            stripped = line.strip()
+            continues = line.startswith(" ") or not lines or not lines[-1].startswith("- ")
+            if lines and not stripped.startswith("- ") and continues:
+                lines[-1] += " " + stripped
+            else:
+                lines.append(stripped)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+@lru_cache(maxsize=1)
+def load_answers(path: Path = ANSWERS_FILE) -> dict[str, Answer]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sources = raw["sources"]
+    answers: dict[str, Answer] = {}
+    for intent, item in raw["answers"].items():
+        if item["source"] not in sources:
+            raise ValueError(f"answers.yml: {intent} cites unknown source {item['source']!r}")
+        answers[intent] = Answer(intent, unwrap(item["text"]), sources[item["source"]])
+    return answers
+
+
+def answer_for(intent: str) -> Answer | None:
+    return load_answers().get(intent)

@@ -1,0 +1,23 @@
+"""Calls to Rasa's HTTP API, authenticated with a JWT signed by the shared secret.
+
+A JWT in the Authorization header is used instead of ``--auth-token``, whose token travels
+as a query parameter and lands in access logs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+
+
+def admin_token(secret: str, ttl_seconds: int = 300) -> str:
+    payload = {
+        "user": {"username": "bot-cli", "role": "admin"},
+        "exp": int(time.time()) + ttl_seconds,
+    }
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def auth_headers(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_token(secret)}"}

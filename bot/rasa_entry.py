@@ -1,0 +1,29 @@
+"""Runs Rasa's own command line with its telemetry and crash reporting switched off.
+
+Rasa 3.6 sends uncaught exceptions to Sentry whenever its package ships a write key, whatever
+the telemetry setting (``rasa/__main__.py`` calls ``initialize_error_reporting()``
+unconditionally). Conversations here are health data, so nothing may leave the machine:
+this entry point disables telemetry through its environment variable and replaces the crash
+reporter with a no-op before handing over to ``rasa.__main__.main``.
+
+Usage: ``python -m bot.rasa_entry run ...`` (same arguments as ``rasa``).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def main() -> None:
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import rasa.telemetry
+
+    rasa.telemetry.initialize_error_reporting = lambda: None  # type: ignore[assignment]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""All settings in one place, read from the environment (and an optional ``.env`` file).
+
+Every variable is documented in ``.env.example``. Secrets have no defaults: ``bot run``
+creates a random one per installation under the state folder when none is set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseSettings, Field, validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    # Where things live
+    project_root: Path = PROJECT_ROOT
+    state_dir: Path = Field(PROJECT_ROOT / "var", description="Git-ignored runtime state.")
+    models_dir: Path = PROJECT_ROOT / "models"
+    spacy_pipeline_dir: Path = PROJECT_ROOT / "build" / "spacy_pipeline"
+    models_to_keep: int = 3
+
+    # Processes (loopback by default: Rasa's REST/socketio channels have no auth)
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_host: str = "127.0.0.1"
+    action_port: int = 5055
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    rasa_jwt_secret: str | None = Field(None, description="Protects Rasa's HTTP API.")
+
+    # Stores
+    tracker_store_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: a SQLite file in the state folder."
+    )
+    lock_store_url: str | None = Field(
+        None, description="redis://host:port/db for several Rasa replicas; default in-memory."
+    )
+
+    # Gateway behaviour
+    rasa_timeout_seconds: float = 20.0
+    emergency_number: str = "911"
+    max_message_chars: int = 2000
+    rate_limit_per_session: str = "30/minute"
+    rate_limit_per_client: str = "300/minute"
+    cors_origins: list[str] = []
+
+    class Config:
+        env_file = ".env"
+        env_file_encoding = "utf-8"
+
+    @validator("state_dir", "models_dir", "spacy_pipeline_dir", pre=False)
+    def _absolute(cls, value: Path) -> Path:
+        return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+    @property
+    def effective_tracker_store_url(self) -> str:
+        return self.tracker_store_url or f"sqlite:///{self.state_dir / 'rasa.db'}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.action_host}:{self.action_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings(...)`` instead."""
+    return Settings()

@@ -1,0 +1,150 @@
+"""`bot run`: the Rasa server, the action server and the gateway under one supervisor.
+
+honcho's Manager starts the three processes, prefixes their output, and stops all of them
+when one exits or on Ctrl-C. Ports, URLs and stores come from the settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from bot.secrets_store import ensure_secret
+from bot.settings import Settings
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def process_env(settings: Settings) -> dict[str, str]:
+    """Environment shared by the three processes (endpoints.yml reads these)."""
+    lock = settings.lock_store_url
+    env = {
+        **os.environ,
+        "ACTION_ENDPOINT_URL": f"{settings.action_url}/webhook",
+        "TRACKER_STORE_URL": settings.effective_tracker_store_url,
+        "LOCK_STORE_TYPE": "redis" if lock else "in_memory",
+        "LOCK_STORE_HOST": "",
+        "LOCK_STORE_PORT": "6379",
+        "LOCK_STORE_DB": "1",
+        # Keep TensorFlow quiet and message text out of logs.
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        "PYTHONUNBUFFERED": "1",
+        "SANIC_HOST": settings.action_host,
+    }
+    if lock:
+        url = make_url(lock)
+        env.update(
+            LOCK_STORE_HOST=url.host or "127.0.0.1",
+            LOCK_STORE_PORT=str(url.port or 6379),
+            LOCK_STORE_DB=str(url.database or "1"),
+        )
+    return env
+
+
+def rasa_cli() -> list[str]:
+    """Rasa's command line, without telemetry or crash reports (see bot.rasa_entry)."""
+    return [_bin("python"), "-m", "bot.rasa_entry"]
+
+
+def rasa_command(settings: Settings, model: Path, jwt_secret: str) -> list[str]:
+    return [
+        *rasa_cli(),
+        "run",
+        "--enable-api",
+        "--interface",
+        settings.rasa_host,
+        "--port",
+        str(settings.rasa_port),
+        "--model",
+        str(model),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        "endpoints.yml",
+        "--jwt-secret",
+        jwt_secret,
+        "--jwt-method",
+        "HS256",
+        "--quiet",
+    ]
+
+
+def action_command(settings: Settings) -> list[str]:
+    return [
+        _bin("python"),
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.action_port),
+    ]
+
+
+def gateway_command(settings: Settings) -> list[str]:
+    return [
+        _bin("uvicorn"),
+        "--factory",
+        "api.main:create_app",
+        "--host",
+        settings.gateway_host,
+        "--port",
+        str(settings.gateway_port),
+        # Rasa pins websockets 10; uvicorn's websockets support is not needed here.
+        "--ws",
+        "none",
+        "--no-access-log",
+    ]
+
+
+def _announce_when_ready(settings: Settings, started: float, timeout: float = 600) -> None:
+    url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                print(
+                    f"\n==> ready in {time.monotonic() - started:.0f} s: open {url}/ "
+                    f"(chat API {url}/api/v1/chat, clinicians {url}/clinician). "
+                    "Ctrl-C stops everything.\n",
+                    flush=True,
+                )
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    print(f"==> not ready after {timeout:.0f} s; see the logs above", flush=True)
+
+
+def run_stack(settings: Settings, model: Path) -> int:
+    from honcho.manager import Manager
+
+    started = time.monotonic()
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    jwt_secret = ensure_secret(settings.state_dir, "rasa_jwt_secret", settings.rasa_jwt_secret)
+    env = process_env(settings)
+    env["RASA_JWT_SECRET"] = jwt_secret
+    cwd = str(settings.project_root)
+    manager = Manager()
+    manager.add_process("actions", _join(action_command(settings)), env=env, cwd=cwd)
+    manager.add_process("rasa", _join(rasa_command(settings, model, jwt_secret)), env=env, cwd=cwd)
+    manager.add_process("gateway", _join(gateway_command(settings)), env=env, cwd=cwd)
+    threading.Thread(target=_announce_when_ready, args=(settings, started), daemon=True).start()
+    manager.loop()
+    return manager.returncode or 0
+
+
+def _join(cmd: list[str]) -> str:
+    import shlex
+
+    return shlex.join(cmd)

@@ -1,0 +1,67 @@
+"""Rasa's REST channel, without message text in the logs.
+
+Rasa 3.6's ``RestInput`` logs the user's text whenever handling fails
+(``rest.message.received.failure``) and still answers 200 with whatever it collected. This
+subclass keeps the same path (``/webhooks/rest/webhook``) and payload, logs failures without
+the text, and answers 500 instead of a silent partial reply, so the gateway can tell the
+person the assistant is unavailable.
+"""
+
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+class PrivateRestInput(RestInput):
+    """The REST channel under its usual name, safe for health data."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            sender_id = await self._extract_sender(request)
+            text = self._extract_message(request)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender_id,
+                        input_channel=self._extract_input_channel(request),
+                        metadata=self.get_metadata(request),
+                    )
+                )
+            except CancelledError:
+                logger.error("rest message handling timed out (conversation %s)", sender_id)
+                return response.json({"error": "timeout"}, status=503)
+            except Exception as err:  # Rasa's own handler catches everything too
+                logger.error(
+                    "rest message handling failed (conversation %s): %s",
+                    sender_id,
+                    type(err).__name__,
+                )
+                return response.json({"error": type(err).__name__}, status=500)
+            return response.json(collector.messages)
+
+        return webhook

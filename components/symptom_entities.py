@@ -1,0 +1,69 @@
+"""Entities from the project's spaCy pipeline (lexicon entity ruler + negation).
+
+Negated mentions ("no headache, but ...") are kept with the role ``negated`` so that the
+transcript shows them, while triage ignores them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import negspacy.negation  # noqa: F401  registers the "negex" factory before SpacyNLP loads
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlp.pipeline import extract_entities
+
+NEGATED_ROLE = "negated"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Turns the spaCy doc's lexicon entities into Rasa entities with canonical values."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [SpacyNLP]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SymptomEntityExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None:
+                continue
+            found: list[dict[str, Any]] = []
+            for ent in extract_entities(doc):
+                entity = {
+                    "entity": ent.entity,
+                    "value": ent.value,
+                    "start": ent.start,
+                    "end": ent.end,
+                    "confidence_entity": 1.0,
+                }
+                if ent.negated:
+                    entity["role"] = NEGATED_ROLE
+                found.append(entity)
+            found = self.add_extractor_name(found)
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training data keeps its own annotations; nothing to add."""
+        return training_data

@@ -1,0 +1,32 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The model trained from the current data (make test trains it before pytest runs)."""
+    from bot.settings import Settings
+    from bot.training import current_model
+
+    model = current_model(Settings())
+    if model is None:
+        pytest.fail("no model for the current data: run `make model` (make test does it)")
+    return model
+
+
+@pytest.fixture(scope="session")
+def nlu_parser(model_path: Path):
+    from bot.evaluation import model_parser
+
+    return model_parser(model_path)
