@@ -33,6 +33,7 @@ format: setup ## Apply ruff's formatting and safe fixes
 	@$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 test: model ## Set up, train when needed, then run the whole suite
+	@scripts/ensure_chromium.sh
 	@scripts/test.sh
 
 clean: ## Remove build outputs (keeps .venv and the state folder)
