@@ -1,0 +1,118 @@
+"""Loading ``lexicon.yml``: symptom -> category table, site rules and derived answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from bot.triage._data import load_yaml, require_keys
+from bot.triage.conditions import Condition, compile_condition
+from bot.triage.models import CATEGORIES, Answer, normalise_answer
+from bot.vocabulary import BODY_PARTS, SYMPTOMS
+
+LEXICON_FILE = "lexicon.yml"
+
+
+@dataclass(frozen=True)
+class SiteRule:
+    default: str
+    sites: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class DerivedAnswer:
+    answer: str
+    value: Answer
+    when: Condition
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    symptom_categories: Mapping[str, tuple[str, ...]]
+    site_dependent: Mapping[str, SiteRule]
+    derived_answers: tuple[DerivedAnswer, ...]
+    companion_symptoms: frozenset[str] = frozenset()
+
+    @property
+    def symptom_order(self) -> tuple[str, ...]:
+        return tuple(self.symptom_categories)
+
+    def categories_of(self, symptom: str) -> frozenset[str]:
+        """Every category a symptom can belong to (any site), for grouping the API list."""
+        cats = set(self.symptom_categories.get(symptom, ()))
+        rule = self.site_dependent.get(symptom)
+        if rule:
+            cats |= {rule.default, *rule.sites.values()}
+        return frozenset(cats)
+
+
+def _check_category(value: str, where: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError(f"{where}: unknown category {value!r}")
+    return value
+
+
+def parse_lexicon(data: Any) -> Lexicon:
+    require_keys(
+        data,
+        {
+            "version",
+            "symptom_categories",
+            "site_dependent",
+            "derived_answers",
+            "companion_symptoms",
+        },
+        {"pain_sites", "limb_parts"},
+        LEXICON_FILE,
+    )
+    table: dict[str, tuple[str, ...]] = {}
+    for symptom, cats in data["symptom_categories"].items():
+        if symptom not in SYMPTOMS:
+            raise ValueError(f"{LEXICON_FILE}: {symptom!r} is not a vocabulary symptom")
+        table[symptom] = tuple(_check_category(c, f"{LEXICON_FILE} {symptom}") for c in cats or ())
+    missing = sorted(SYMPTOMS - set(table))
+    if missing:
+        raise ValueError(f"{LEXICON_FILE}: symptom_categories lacks {missing}")
+    sites: dict[str, SiteRule] = {}
+    for symptom, node in data["site_dependent"].items():
+        where = f"{LEXICON_FILE} site_dependent.{symptom}"
+        if symptom not in SYMPTOMS:
+            raise ValueError(f"{where}: not a vocabulary symptom")
+        require_keys(node, {"default", "sites"}, set(), where)
+        unknown_parts = sorted(set(node["sites"]) - BODY_PARTS)
+        if unknown_parts:
+            raise ValueError(f"{where}: unknown body parts {unknown_parts}")
+        sites[symptom] = SiteRule(
+            default=_check_category(node["default"], where),
+            sites={part: _check_category(c, where) for part, c in node["sites"].items()},
+        )
+    derived = []
+    for i, node in enumerate(data["derived_answers"]):
+        where = f"{LEXICON_FILE} derived_answers[{i}]"
+        require_keys(node, {"answer", "value", "when"}, set(), where)
+        derived.append(
+            DerivedAnswer(
+                answer=str(node["answer"]),
+                value=normalise_answer(node["value"]),
+                when=compile_condition(node["when"], where=where),
+            )
+        )
+    companions = frozenset(data["companion_symptoms"] or ())
+    if companions - SYMPTOMS:
+        raise ValueError(
+            f"{LEXICON_FILE}: unknown companion symptoms {sorted(companions - SYMPTOMS)}"
+        )
+    return Lexicon(
+        symptom_categories=table,
+        site_dependent=sites,
+        derived_answers=tuple(derived),
+        companion_symptoms=companions,
+    )
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: str | Path = LEXICON_FILE) -> Lexicon:
+    return parse_lexicon(load_yaml(path))
