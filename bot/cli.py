@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from bot.clinician.cli import clinician_app, export_reviewed, retention_app
 from bot.settings import get_settings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -15,6 +16,8 @@ app = typer.Typer(
     help="Symptom checker for breast cancer survivors: run, train, test and operate it.",
     no_args_is_help=True,
     add_completion=False,
+    # Tracebacks must not print local variables: they can hold passwords and message text.
+    pretty_exceptions_show_locals=False,
 )
 
 
@@ -50,6 +53,13 @@ def build_pipeline(
     from bot.training import ensure_pipeline
 
     typer.echo(f"pipeline: {ensure_pipeline(get_settings(), force=force)}")
+
+
+nlu_app = typer.Typer(help="NLU training data tasks.", no_args_is_help=True)
+app.add_typer(nlu_app, name="nlu")
+app.add_typer(clinician_app, name="clinician")
+app.add_typer(retention_app, name="retention")
+nlu_app.command("export-reviewed")(export_reviewed)
 
 
 def main() -> None:

@@ -47,6 +47,21 @@ class Settings(BaseSettings):
     rate_limit_per_client: str = "300/minute"
     cors_origins: list[str] = []
 
+    # Clinician dashboard and API (bot/clinician, api/routes/clinician.py)
+    clinician_secret_key: str | None = Field(
+        None, description="Signs the login form's CSRF token; default: generated per install."
+    )
+    clinician_session_idle_minutes: int = Field(30, ge=1)
+    clinician_session_max_hours: int = Field(12, ge=1)
+    clinician_cookie_secure: bool | None = Field(
+        None, description="Secure cookie flag; default: on when the request came over HTTPS."
+    )
+    clinician_login_max_failures: int = Field(5, ge=1, description="Per username, per window.")
+    clinician_login_max_failures_per_client: int = Field(20, ge=1)
+    clinician_login_window_minutes: int = Field(15, ge=1)
+    clinician_page_size: int = Field(50, ge=1, le=500)
+    retention_days: int = Field(365, ge=1, description="Days conversations are kept.")
+
     class Config:
         env_file = ".env"
         env_file_encoding = "utf-8"
