@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import ACTION_ANSWER_QUESTION
 from bot.content import answer_for
+from bot.content.notices import DID_NOT_UNDERSTAND
 
 
 class ActionAnswerQuestion(Action):
@@ -21,7 +22,7 @@ class ActionAnswerQuestion(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         answer = answer_for(intent or "")
         if answer is None:
-            dispatcher.utter_message(response="utter_default")
+            dispatcher.utter_message(text=DID_NOT_UNDERSTAND)
         else:
             dispatcher.utter_message(text=answer.render())
         return []

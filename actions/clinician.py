@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.constants import ACTION_REQUEST_CLINICIAN, SLOT_CLINICIAN_ATTENTION
-from bot.content.notices import emergency_line
+from bot.content.notices import clinician_contact
 from bot.settings import get_settings
 
 
@@ -20,13 +20,5 @@ class ActionRequestClinician(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text=(
-                "I've marked this conversation for a clinician on your care team to review. "
-                "I can't connect you to someone live, so if you need advice today, please call "
-                "your cancer care team or breast care nurse on the number they gave you (the "
-                "acute oncology line out of hours), or your primary care doctor. "
-                + emergency_line(get_settings().emergency_number)
-            )
-        )
+        dispatcher.utter_message(text=clinician_contact(get_settings().emergency_number))
         return [SlotSet(SLOT_CLINICIAN_ATTENTION, True)]

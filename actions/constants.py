@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.vocabulary import QUESTION_INTENTS, SYMPTOM_INTENTS
-
 SLOT_CLINICIAN_ATTENTION: Final = "clinician_attention"
+SLOT_TRIAGE_STATE: Final = "triage_state"
+SLOT_TRIAGE_STEP: Final = "triage_step"
+SLOT_TRIAGE_RESULT: Final = "triage_result"
+SLOT_TRIAGE_LEVEL: Final = "triage_level"
+DONE: Final = "done"
 
 ACTION_ANSWER_QUESTION: Final = "action_answer_question"
 ACTION_TRIAGE_START: Final = "action_triage_start"
+ACTION_ASK_TRIAGE_STEP: Final = "action_ask_triage_step"
+ACTION_TRIAGE_DISPOSITION: Final = "action_triage_disposition"
 ACTION_REQUEST_CLINICIAN: Final = "action_request_clinician"
-
-__all__ = [
-    "ACTION_ANSWER_QUESTION",
-    "ACTION_REQUEST_CLINICIAN",
-    "ACTION_TRIAGE_START",
-    "QUESTION_INTENTS",
-    "SLOT_CLINICIAN_ATTENTION",
-    "SYMPTOM_INTENTS",
-]
+VALIDATE_TRIAGE_FORM: Final = "validate_triage_form"

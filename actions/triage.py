@@ -1,28 +1,152 @@
-"""Hand-off from a symptom report to triage (replaced by the triage form)."""
+"""Triage through a Rasa form: start, one question at a time, and the disposition.
+
+The form ``triage_form`` has one required slot, ``triage_step``, filled from the person's
+text. ``validate_triage_step`` hands each reply to ``bot.conversation`` and sets the slot back
+to empty while questions remain (so the form asks again, through ``action_ask_triage_step``)
+or to ``done``. All clinical decisions live in ``bot/``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.constants import ACTION_TRIAGE_START
-from bot.content.notices import emergency_line
+from actions.constants import (
+    ACTION_ASK_TRIAGE_STEP,
+    ACTION_TRIAGE_DISPOSITION,
+    ACTION_TRIAGE_START,
+    DONE,
+    SLOT_CLINICIAN_ATTENTION,
+    SLOT_TRIAGE_LEVEL,
+    SLOT_TRIAGE_RESULT,
+    SLOT_TRIAGE_STATE,
+    SLOT_TRIAGE_STEP,
+    VALIDATE_TRIAGE_FORM,
+)
+from actions.replies import reply_to_interruption
+from bot import conversation
+from bot.conversation import TriageState, Turn
 from bot.settings import get_settings
+from bot.triage import Level, question_by_id
+
+
+def turn_from(tracker: Tracker) -> Turn:
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    return Turn(
+        text=message.get("text") or "",
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        entities=tuple(message.get("entities") or ()),
+        message_id=message.get("message_id"),
+    )
+
+
+def state_from(tracker: Tracker) -> TriageState:
+    return TriageState.from_dict(tracker.get_slot(SLOT_TRIAGE_STATE))
 
 
 class ActionTriageStart(Action):
+    """A symptom report: record what it says; the form then asks, or ends at once if the
+    message already describes an emergency (red flags first)."""
+
     def name(self) -> str:
         return ACTION_TRIAGE_START
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text=(
-                "Thank you for telling me. New symptoms that don't go away are worth checking "
-                "with your care team. " + emergency_line(get_settings().emergency_number)
+        result = conversation.start(state_from(tracker), turn_from(tracker))
+        if not result.done:
+            dispatcher.utter_message(
+                text="Thank you for telling me. I'll ask a few questions, one at a time, to "
+                "help you decide how soon to contact your care team."
             )
-        )
-        return []
+        return [
+            SlotSet(SLOT_TRIAGE_STATE, result.state.to_dict()),
+            SlotSet(SLOT_TRIAGE_STEP, DONE if result.done else None),
+        ]
+
+
+class ValidateTriageForm(FormValidationAction):
+    def name(self) -> str:
+        return VALIDATE_TRIAGE_FORM
+
+    async def validate_triage_step(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if slot_value in (None, DONE):  # set by the start action, not typed by the person
+            return {SLOT_TRIAGE_STEP: slot_value}
+        result = conversation.on_message(state_from(tracker), turn_from(tracker))
+        events: dict[str, Any] = {SLOT_TRIAGE_STATE: result.state.to_dict()}
+        if result.interruption:
+            reply_to_interruption(result.interruption, dispatcher)
+            if result.interruption == "request_clinician":
+                events[SLOT_CLINICIAN_ATTENTION] = True
+        elif not result.understood:
+            dispatcher.utter_message(
+                text="Sorry, I didn't quite catch that. You can use the buttons or answer in "
+                'your own words, or say "not sure".'
+            )
+        elif result.new_symptom and not result.done:
+            dispatcher.utter_message(text="Thank you, I'll take that into account too.")
+        events[SLOT_TRIAGE_STEP] = DONE if result.done else None
+        return events
+
+
+class ActionAskTriageStep(Action):
+    """Asks the pending question, with quick-reply buttons (free text always works too)."""
+
+    def name(self) -> str:
+        return ACTION_ASK_TRIAGE_STEP
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        state = state_from(tracker)
+        if state.pending is None:
+            state = conversation.advance(state).state
+        if state.pending is None:  # nothing left to ask: let the form finish
+            return [SlotSet(SLOT_TRIAGE_STATE, state.to_dict()), SlotSet(SLOT_TRIAGE_STEP, DONE)]
+        message = question_by_id(state.pending).to_message()
+        dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+        return [SlotSet(SLOT_TRIAGE_STATE, state.to_dict())]
+
+
+class ActionTriageDisposition(Action):
+    """The disposition: level in plain words, who to contact, why; sent to the gateway as the
+    chat API's ``triage`` field and kept in a slot for the clinicians' record."""
+
+    def name(self) -> str:
+        return ACTION_TRIAGE_DISPOSITION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        settings = get_settings()
+        state = state_from(tracker)
+        result = conversation.disposition(state, settings.emergency_number)
+        # One reply, not one per paragraph (Rasa splits texts on blank lines).
+        dispatcher.utter_message(text=result.advice.replace("\n\n", "\n"))
+        dispatcher.utter_message(json_message={"triage": result.to_api()})
+        dispatcher.utter_message(response="utter_anything_else")
+        record = {**result.to_record(), "questions": conversation.questions_asked(state)}
+        state.pending = None
+        state.asked = []
+        events = [
+            SlotSet(SLOT_TRIAGE_RESULT, record),
+            SlotSet(SLOT_TRIAGE_LEVEL, result.level.value_name),
+            SlotSet(SLOT_TRIAGE_STATE, state.to_dict()),
+            SlotSet(SLOT_TRIAGE_STEP, None),
+        ]
+        if result.level is Level.EMERGENCY:
+            events.append(SlotSet(SLOT_CLINICIAN_ATTENTION, True))
+        return events

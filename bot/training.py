@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -116,6 +117,8 @@ def train(settings: Settings, force: bool = False) -> Path:
         name,
         "--force",
     ]
+    if not sys.stderr.isatty():
+        cmd.append("--quiet")  # progress bars flood CI logs; our stage lines still show
     started = time.monotonic()
     subprocess.run(cmd, cwd=settings.project_root, check=True)
     model = settings.models_dir / f"{name}.tar.gz"

@@ -52,3 +52,12 @@ def load_answers(path: Path = ANSWERS_FILE) -> dict[str, Answer]:
 
 def answer_for(intent: str) -> Answer | None:
     return load_answers().get(intent)
+
+
+INTENT_LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
+
+
+@lru_cache(maxsize=1)
+def intent_labels() -> dict[str, str]:
+    """Plain-words meaning of each intent, for "Did you mean ...?" buttons."""
+    return dict(yaml.safe_load(INTENT_LABELS_FILE.read_text(encoding="utf-8"))["intents"])

@@ -29,3 +29,23 @@ def unavailable(emergency_number: str) -> str:
         f"{emergency_line(emergency_number)} Otherwise, contact your care team or doctor "
         "as you normally would."
     )
+
+
+def clinician_contact(emergency_number: str) -> str:
+    """When a person asks for a human: how to reach one (the bot cannot connect them)."""
+    return (
+        "I've marked this conversation for a clinician on your care team to review. I can't "
+        "connect you to someone live, so if you need advice today, please call your cancer "
+        "care team or breast care nurse on the number they gave you (the acute oncology line "
+        "out of hours), or your primary care doctor. " + emergency_line(emergency_number)
+    )
+
+
+DID_NOT_UNDERSTAND = (
+    "Sorry, I didn't quite understand. Could you say it another way? You can describe a "
+    "symptom in your own words, or ask a question about breast cancer after treatment."
+)
+ASK_REPHRASE = (
+    "Sorry, I'm not sure I understood. Could you tell me again in different words? For "
+    'example: "my back has been aching for three weeks".'
+)

@@ -84,15 +84,23 @@ def triage_level(findings: Findings, rules: RuleSet | None = None) -> Level:
 def symptom_labels(findings: Findings) -> tuple[str, ...]:
     """Human-readable symptom list for the API, canonical vocabulary values where possible.
 
-    Reported symptoms in lexicon order; then what "yes" answers add (e.g. "bladder or bowel
-    problems"); then, for a category no symptom accounts for, the category's label.
+    Reported symptoms in lexicon order (a plain "pain" named by where it is: "lower back
+    pain"); then what "yes" answers add (e.g. "bladder or bowel problems"); then, for a
+    category no symptom accounts for, the category's label.
     """
     lexicon = load_lexicon()
     bank = load_questions()
-    labels: list[str] = [s for s in lexicon.symptom_order if s in findings.symptoms]
+    reported = [s for s in lexicon.symptom_order if s in findings.symptoms]
     covered = set()
-    for symptom in labels:
+    labels: list[str] = []
+    for symptom in reported:
         covered |= lexicon.categories_of(symptom)
+        rule = lexicon.site_dependent.get(symptom)
+        sites = sorted(p for p in findings.body_parts if rule and p in rule.sites)
+        if symptom == "pain" and sites:
+            labels.extend(f"{site} pain" for site in sites)
+        else:
+            labels.append(symptom)
     for category in CATEGORIES:
         if category in findings.categories and category not in covered:
             labels.append(bank.labels[category])
