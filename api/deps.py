@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 
 from api.rasa_client import RasaClient
+from api.security import RateLimits
 from bot.settings import Settings
 
 
@@ -23,6 +24,17 @@ def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def get_rate_limits(request: Request) -> RateLimits:
+    return request.app.state.rate_limits
+
+
+async def limit_client(request: Request) -> None:
+    """Counts every chat request per client address, valid or not (runs before validation)."""
+    request.app.state.rate_limits.check_client(request)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
+ClientLimitDep = Annotated[None, Depends(limit_client)]

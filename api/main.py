@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy import create_engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.rasa_client import RasaClient
-from api.routes import chat, health
+from api.routes import chat, health, widget
+from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from bot.settings import Settings, get_settings
 
 
@@ -24,12 +26,34 @@ def _validation_detail(exc: RequestValidationError) -> list[dict]:
     ]
 
 
+def _document_limits(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI document states this deployment's message length limit."""
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            chat = schema.get("components", {}).get("schemas", {}).get("ChatRequest")
+            if chat:
+                chat["properties"]["message"]["maxLength"] = settings.max_message_chars
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.state.rasa = RasaClient(
+            settings.rasa_url, settings.rasa_timeout_seconds, action_url=settings.action_url
+        )
         app.state.engine = create_engine(settings.effective_tracker_store_url, pool_pre_ping=True)
         try:
             yield
@@ -47,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limits = RateLimits(settings)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -64,6 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(status_code=500, content={"detail": "internal error"})
 
+    _document_limits(app, settings)
     app.include_router(health.router)
     app.include_router(chat.router)
+    app.include_router(widget.router)
+    # Added last = outermost: every answer, even a 413 or a CORS preflight, gets the headers.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    add_cors(app, settings)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app

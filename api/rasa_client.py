@@ -3,6 +3,15 @@
 Rasa 3.6 can answer 200 with an empty list when handling failed (an action server that is
 down, a timeout, a lock error). In this bot every user turn produces at least one reply, so an
 empty list is treated as a failure, like a connection error or a timeout.
+
+A *partial* list is the harder case: with the action server down Rasa still runs the turn,
+drops the custom actions' messages (``action_session_start``'s disclaimer, the triage
+questions and disposition) and answers 200 with whatever its own responses said. So the
+client asks the action server's ``/health`` before the turn (a known-down server means the
+turn is not sent at all, so nothing half-done is stored) and again after it (a server that
+died during the turn means its replies may be incomplete). Either way the person gets the
+503 with the emergency guidance instead of a reply that silently lacks the triage. Both
+probes are loopback GETs on a kept-alive connection, about a millisecond each.
 """
 
 from __future__ import annotations
@@ -54,17 +63,43 @@ def parse_rasa_messages(messages: list[dict[str, Any]]) -> BotTurn:
 class RasaClient:
     """One pooled HTTP client for the gateway's lifetime."""
 
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_seconds: float,
+        action_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_seconds, connect=2.0),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            transport=transport,
         )
+        self._action_health = f"{action_url}/health" if action_url else None
 
     async def close(self) -> None:
         await self._client.aclose()
 
+    async def actions_ready(self) -> bool:
+        """The action server answers its health check (always true when none is configured)."""
+        if self._action_health is None:
+            return True
+        try:
+            response = await self._client.get(self._action_health, timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
     async def send(self, session_id: str, message: str) -> BotTurn:
+        if not await self.actions_ready():
+            raise RasaUnavailable("action server not ready (turn not sent)")
+        turn = await self._send(session_id, message)
+        if not await self.actions_ready():
+            raise RasaUnavailable("action server went down during the turn")
+        return turn
+
+    async def _send(self, session_id: str, message: str) -> BotTurn:
         try:
             response = await self._client.post(
                 "/webhooks/rest/webhook", json={"sender": session_id, "message": message}

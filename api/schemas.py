@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, constr, validator
@@ -10,14 +11,35 @@ SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 SessionId = constr(regex=SESSION_ID_PATTERN, strict=True)
 
 
+# Some visible character, and no NUL. The blank class is spelled out because Python's and
+# JavaScript's (JSON Schema's) ``\s`` differ: it is both sets plus invisible format characters.
+# Linear-time on any input: only the leading blank run can backtrack, one step per character.
+_BLANK = (
+    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f"
+    r"\u205f\u2060\u3000\ufeff"
+)
+MESSAGE_PATTERN = rf"^[{_BLANK}]*[^{_BLANK}\x00][^\x00]*$"
+_MESSAGE_RE = re.compile(MESSAGE_PATTERN)
+
+
 class ChatRequest(BaseModel):
     session_id: SessionId | None = Field(  # type: ignore[valid-type]
         None, description="8-64 characters of A-Z, a-z, 0-9, _ and -; made by the server if absent."
     )
-    message: str = Field(..., description="What the person typed, or a button's payload.")
+    message: str = Field(
+        ...,
+        description="What the person typed, or a button's payload: not blank; longer than "
+        "MAX_MESSAGE_CHARS gets 413.",
+        min_length=1,
+    )
 
     class Config:
         extra = "forbid"
+
+        @staticmethod
+        def schema_extra(schema: dict, model: type) -> None:
+            schema["properties"]["message"]["pattern"] = MESSAGE_PATTERN
+            schema["example"] = {"session_id": "a1b2c3d4e5f6", "message": "my back hurts"}
 
     @validator("message", pre=True)
     def _message_is_text(cls, value: object) -> object:
@@ -27,10 +49,10 @@ class ChatRequest(BaseModel):
 
     @validator("message")
     def _message_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("message must not be empty")
         if "\x00" in value:
             raise ValueError("message must be text")
+        if not _MESSAGE_RE.match(value):
+            raise ValueError("message must not be empty")
         return value
 
 
@@ -56,10 +78,25 @@ class ChatResponse(BaseModel):
     triage: Triage | None = None
 
 
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(..., description="Where in the request, e.g. [body, message].")
+    msg: str
+    type: str
+
+
 class ErrorResponse(BaseModel):
-    detail: str | list[dict]
+    """Every 4xx answer: a ``detail`` a person or a developer can act on."""
+
+    detail: str = Field(..., description="What was wrong with the request.")
+
+
+class ValidationErrorResponse(BaseModel):
+    detail: list[ValidationIssue] = Field(
+        ..., description="One entry per problem; the submitted values are never echoed."
+    )
 
 
 class UnavailableResponse(BaseModel):
-    detail: str
+    detail: str = Field(..., description="Says the assistant can't answer, and what to do.")
     emergency: str = Field(..., description="What to do in an emergency, always present.")
+    session_id: str = Field(..., description="The session to continue with once it is back.")

@@ -43,9 +43,26 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 20.0
     emergency_number: str = "911"
     max_message_chars: int = 2000
-    rate_limit_per_session: str = "30/minute"
-    rate_limit_per_client: str = "300/minute"
-    cors_origins: list[str] = []
+    max_request_bytes: int = Field(
+        32_768, description="Largest request body the gateway reads (413 above it)."
+    )
+    rate_limit_per_session: str = Field(
+        "30/minute", description='Chat turns per session id, e.g. "20/minute"; "off" disables.'
+    )
+    rate_limit_per_client: str = Field(
+        "300/minute", description='Chat requests per client address; "off" disables.'
+    )
+    rate_limit_storage_url: str = Field(
+        "memory://", description="limits storage URL; redis://host:port/db for several gateways."
+    )
+    cors_origins: list[str] = Field(
+        [], description="Sites (scheme://host[:port]) allowed to call the chat API from a browser."
+    )
+    frame_ancestors: list[str] = Field(
+        ["'self'"], description="CSP frame-ancestors: who may put the gateway's pages in a frame."
+    )
+    widget_title: str = "Symptom checker"
+    widget_color: str = "#0b5cad"
 
     # Clinician dashboard and API (bot/clinician, api/routes/clinician.py)
     clinician_secret_key: str | None = Field(
@@ -69,6 +86,21 @@ class Settings(BaseSettings):
     @validator("state_dir", "models_dir", "spacy_pipeline_dir", pre=False)
     def _absolute(cls, value: Path) -> Path:
         return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+    @validator("rate_limit_per_session", "rate_limit_per_client")
+    def _rate_limit(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() == "off":
+            return "off"
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as err:
+            raise ValueError(
+                f'{value!r} is not a rate limit: use e.g. "20/minute" or "off"'
+            ) from err
+        return value
 
     @property
     def effective_tracker_store_url(self) -> str:

@@ -8,14 +8,48 @@ import secrets
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import RasaDep, SettingsDep
+from api.deps import ClientLimitDep, RasaDep, RateLimitsDep, SettingsDep
 from api.rasa_client import RasaUnavailable
-from api.schemas import ChatRequest, ChatResponse, ErrorResponse, UnavailableResponse
+from api.schemas import (
+    ChatRequest,
+    ChatResponse,
+    ErrorResponse,
+    UnavailableResponse,
+    ValidationErrorResponse,
+)
 from bot.content.notices import emergency_line, unavailable
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
+
+CHAT_ERRORS: dict[int | str, dict] = {
+    400: {"model": ErrorResponse, "description": "Malformed request (e.g. a bad Content-Length)."},
+    413: {
+        "model": ErrorResponse,
+        "description": "The message is longer than MAX_MESSAGE_CHARS, or the body is larger "
+        "than MAX_REQUEST_BYTES. Nothing is stored.",
+    },
+    422: {
+        "model": ValidationErrorResponse,
+        "description": "Invalid body: not JSON, wrong types, empty or blank message, bad "
+        "session_id, unknown fields. Nothing is stored.",
+    },
+    429: {
+        "model": ErrorResponse,
+        "description": "Over RATE_LIMIT_PER_SESSION or RATE_LIMIT_PER_CLIENT; the detail "
+        "includes the emergency guidance.",
+        "headers": _RETRY_AFTER,
+    },
+    503: {
+        "model": UnavailableResponse,
+        "description": "Rasa or the action server cannot answer (down, timed out, or an "
+        "incomplete turn); the body says what to do in an emergency.",
+        "headers": _RETRY_AFTER,
+    },
+}
 
 
 def new_session_id() -> str:
@@ -25,19 +59,21 @@ def new_session_id() -> str:
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={
-        413: {"model": ErrorResponse, "description": "Message or request too large."},
-        422: {"model": ErrorResponse, "description": "Invalid request body."},
-        429: {"model": ErrorResponse, "description": "Too many requests; see Retry-After."},
-        503: {
-            "model": UnavailableResponse,
-            "description": "The assistant cannot answer now; the body says what to do in an "
-            "emergency.",
-        },
-    },
+    responses=CHAT_ERRORS,
     summary="Send a message and get the bot's replies",
+    description=(
+        "Send what the person typed (or a button's payload) and get the bot's replies. "
+        "Omit `session_id` to start a conversation; reuse the returned one to continue it. "
+        "`triage` is set in the turn in which the bot gives its disposition."
+    ),
 )
-async def chat(body: ChatRequest, settings: SettingsDep, rasa: RasaDep) -> ChatResponse:
+async def chat(
+    _: ClientLimitDep,
+    body: ChatRequest,
+    settings: SettingsDep,
+    rasa: RasaDep,
+    limits: RateLimitsDep,
+) -> ChatResponse:
     if len(body.message) > settings.max_message_chars:
         return JSONResponse(  # type: ignore[return-value]
             status_code=413,
@@ -45,6 +81,8 @@ async def chat(body: ChatRequest, settings: SettingsDep, rasa: RasaDep) -> ChatR
                 "detail": f"message is too long: at most {settings.max_message_chars} characters"
             },
         )
+    if body.session_id:
+        limits.check_session(body.session_id)
     session_id = body.session_id or new_session_id()
     try:
         turn = await rasa.send(session_id, body.message)

@@ -1,0 +1,104 @@
+"""The embeddable widget's files and the demo page that embeds it as a host site would.
+
+``/widget.js`` and ``/widget.css`` are what other sites load with one ``<script>`` tag, so
+their URLs stay unversioned: browsers keep them for five minutes and then revalidate with the
+ETag (a 304 costs a few bytes), so a new release reaches every site within minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SettingsDep
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+ASSET_CACHE_CONTROL = "public, max-age=300, must-revalidate"
+
+router = APIRouter(tags=["widget"])
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    etag: str
+    media_type: str
+
+
+@cache
+def load_asset(name: str, media_type: str) -> Asset:
+    body = (STATIC_DIR / name).read_bytes()
+    return Asset(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', media_type)
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def _serve(request: Request, asset: Asset) -> Response:
+    headers = {"ETag": asset.etag, "Cache-Control": ASSET_CACHE_CONTROL}
+    if asset.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
+_ASSET_RESPONSES: dict[int | str, dict] = {
+    304: {"description": "Not modified (the ETag in If-None-Match still matches)."}
+}
+
+
+@router.get(
+    "/widget.js",
+    summary="The embeddable chat widget (plain JavaScript, no dependencies)",
+    response_class=Response,
+    responses={200: {"content": {"text/javascript": {}}}, **_ASSET_RESPONSES},
+)
+async def widget_js(request: Request) -> Response:
+    return _serve(request, load_asset("widget.js", "text/javascript; charset=utf-8"))
+
+
+@router.get(
+    "/widget.css",
+    summary="The widget's stylesheet (loaded by widget.js)",
+    response_class=Response,
+    responses={200: {"content": {"text/css": {}}}, **_ASSET_RESPONSES},
+)
+async def widget_css(request: Request) -> Response:
+    return _serve(request, load_asset("widget.css", "text/css; charset=utf-8"))
+
+
+@router.get(
+    "/demo.css",
+    summary="The demo page's own stylesheet",
+    response_class=Response,
+    responses={200: {"content": {"text/css": {}}}, **_ASSET_RESPONSES},
+)
+async def demo_css(request: Request) -> Response:
+    return _serve(request, load_asset("demo.css", "text/css; charset=utf-8"))
+
+
+@router.get(
+    "/",
+    summary="Demo: a hospital page with the widget embedded",
+    response_class=HTMLResponse,
+)
+async def demo(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return templates().TemplateResponse(
+        request,
+        "demo.html",
+        {
+            "title": settings.widget_title,
+            "color": settings.widget_color,
+            "emergency_number": settings.emergency_number,
+        },
+        headers={"Cache-Control": "no-cache"},
+    )
