@@ -55,11 +55,187 @@ def build_pipeline(
     typer.echo(f"pipeline: {ensure_pipeline(get_settings(), force=force)}")
 
 
+@app.command()
+def validate(
+    skip_rasa: bool = typer.Option(False, "--skip-rasa", help="Only the project's own checks."),
+) -> None:
+    """Check the training data, held-out set, lexicon and triage data (and `rasa data validate`)."""
+    from bot.validation import validate as run_checks
+
+    problems = run_checks(get_settings(), with_rasa=not skip_rasa)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    typer.echo("data, lexicon and triage rules are valid")
+
+
+@app.command()
+def evaluate(
+    folds: int = typer.Option(None, help="Cross-validation folds (default EVAL_FOLDS; 0 skips)."),
+) -> None:
+    """Held-out evaluation and k-fold cross-validation; writes a report to the reports folder
+    and fails under EVAL_MIN_ACCURACY / EVAL_MIN_MACRO_F1."""
+    from bot.evaluation import (
+        cross_validate,
+        html_report,
+        load_examples,
+        markdown_report,
+        model_parser,
+        plot_confusion,
+    )
+    from bot.evaluation import (
+        evaluate as run_eval,
+    )
+    from bot.training import current_model
+
+    settings = get_settings()
+    model = current_model(settings)
+    if model is None:
+        typer.echo("no model for the current data: run `bot train`", err=True)
+        raise typer.Exit(1)
+    heldout = settings.project_root / "tests" / "data" / "nlu_heldout.yml"
+    typer.echo(f"==> held-out evaluation of {model.name}")
+    report = run_eval(model_parser(model), load_examples(heldout))
+    typer.echo(report.table())
+    folds = settings.eval_folds if folds is None else folds
+    cv = None
+    out = settings.reports_dir / "nlu"
+    if folds:
+        typer.echo(f"==> {folds}-fold cross-validation (trains {folds} NLU models)")
+        cv = cross_validate(settings.project_root, folds, out / "cross_validation")
+        typer.echo(f"cross-validation: accuracy {cv.accuracy:.3f}, macro-F1 {cv.macro_f1:.3f}")
+    plot_confusion(report.pairs, out / "confusion_matrix.png", f"held-out: {model.name}")
+    markdown = markdown_report(report, model.name, heldout.name, cv)
+    (out / "report.md").write_text(markdown, encoding="utf-8")
+    (out / "report.html").write_text(html_report(markdown), encoding="utf-8")
+    typer.echo(
+        "worst confusions: "
+        + (", ".join(f"{e}->{p} ({n})" for e, p, n in report.confusions[:5]) or "none")
+    )
+    typer.echo(f"report: {out / 'report.md'}")
+    if report.accuracy < settings.eval_min_accuracy or report.macro_f1 < settings.eval_min_macro_f1:
+        typer.echo(
+            f"below threshold: accuracy {report.accuracy:.3f} (min {settings.eval_min_accuracy}), "
+            f"macro-F1 {report.macro_f1:.3f} (min {settings.eval_min_macro_f1})",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+@app.command("test")
+def test_dialogue() -> None:
+    """Rasa story tests and the scripted end-to-end conversations."""
+    import subprocess
+    import tempfile
+
+    from bot.stack import rasa_cli
+    from bot.training import current_model
+
+    settings = get_settings()
+    model = current_model(settings)
+    if model is None:
+        typer.echo("no model for the current data: run `bot train`", err=True)
+        raise typer.Exit(1)
+    root = settings.project_root
+    with tempfile.TemporaryDirectory() as out:
+        stories = subprocess.run(
+            [
+                *rasa_cli(),
+                "test",
+                "core",
+                "--model",
+                str(model),
+                "--stories",
+                "tests/stories",
+                "--fail-on-prediction-errors",
+                "--out",
+                out,
+            ],
+            cwd=root,
+        )
+    conversations = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/integration/test_triage_conversations.py"],
+        cwd=root,
+    )
+    raise typer.Exit(1 if stories.returncode or conversations.returncode else 0)
+
+
+@app.command()
+def reload() -> None:
+    """Load the newest trained model into the running Rasa server (no restart)."""
+    from bot.operations import OperationError
+    from bot.operations import reload as do_reload
+
+    try:
+        model = do_reload(get_settings())
+    except OperationError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    typer.echo(f"loaded {model.name}")
+
+
+@app.command()
+def rollback() -> None:
+    """Load the model trained before the one the running server has loaded."""
+    from bot.operations import OperationError
+    from bot.operations import rollback as do_rollback
+
+    try:
+        model = do_rollback(get_settings())
+    except OperationError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    typer.echo(f"rolled back to {model.name}")
+
+
+@app.command()
+def chat(
+    session_id: str = typer.Option(None, help="Continue this conversation."),
+) -> None:
+    """Talk to the bot in the terminal through the running gateway (numbers pick buttons)."""
+    from bot.chat_client import chat as run_chat
+    from bot.chat_client import prompt_lines
+
+    run_chat(get_settings(), prompt_lines(), session_id=session_id)
+
+
 nlu_app = typer.Typer(help="NLU training data tasks.", no_args_is_help=True)
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(clinician_app, name="clinician")
 app.add_typer(retention_app, name="retention")
 nlu_app.command("export-reviewed")(export_reviewed)
+
+
+@nlu_app.command("add")
+def nlu_add(
+    path: str = typer.Argument(
+        ..., help="Rasa NLU YAML to merge, e.g. from `bot nlu export-reviewed`."
+    ),
+) -> None:
+    """Merge reviewed examples into data/nlu.yml, refusing duplicates and unknown intents."""
+    from pathlib import Path
+
+    from bot.nlu_data import NluDataError, merge_examples, read_examples
+    from bot.validation import domain_intents
+
+    settings = get_settings()
+    root = settings.project_root
+    try:
+        additions = read_examples(Path(path))
+        added, problems = merge_examples(
+            root / "data" / "nlu.yml", additions, domain_intents(root / "domain.yml")
+        )
+    except NluDataError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    if problems:
+        for problem in problems:
+            typer.echo(f"{path}: {problem}", err=True)
+        typer.echo("nothing merged", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"added {added} example(s) to data/nlu.yml; now run `bot validate` and `bot train`")
 
 
 def main() -> None:

@@ -60,6 +60,7 @@ class Report:
     per_intent: tuple[IntentScore, ...]
     confusions: tuple[tuple[str, str, int], ...]  # expected, predicted, count (worst first)
     errors: tuple[tuple[str, str, str], ...]  # text, expected, predicted
+    pairs: tuple[tuple[str, str], ...] = ()  # (expected, predicted) for every message
 
     def table(self) -> str:
         lines = [f"{'intent':28} {'prec':>6} {'rec':>6} {'f1':>6} {'n':>4}"]
@@ -100,6 +101,7 @@ def score(pairs: Sequence[tuple[str, str]], texts: Sequence[str] | None = None) 
         per_intent=tuple(per_intent),
         confusions=tuple((e, p, n) for (e, p), n in confusions.most_common()),
         errors=errors,
+        pairs=tuple(pairs),
     )
 
 
@@ -124,3 +126,158 @@ def model_parser(model_path: Path) -> Callable[[str], str]:
         return (result.get("intent") or {}).get("name") or ""
 
     return parse
+
+
+def confusion_matrix(pairs: Sequence[tuple[str, str]]) -> tuple[list[str], list[list[int]]]:
+    labels = sorted({e for e, _ in pairs} | {p for _, p in pairs})
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for expected, predicted in pairs:
+        matrix[index[expected]][index[predicted]] += 1
+    return labels, matrix
+
+
+def plot_confusion(pairs: Sequence[tuple[str, str]], path: Path, title: str) -> Path:
+    """The confusion matrix as a PNG (rows: expected intent; columns: predicted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, matrix = confusion_matrix(pairs)
+    size = max(6.0, 0.38 * len(labels) + 2)
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels=labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels=labels, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("expected")
+    ax.set_title(title)
+    peak = max(max(row) for row in matrix) or 1
+    for i, row in enumerate(matrix):
+        for j, n in enumerate(row):
+            if n:
+                colour = "white" if n > peak / 2 else "black"
+                ax.text(j, i, str(n), ha="center", va="center", fontsize=6, color=colour)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    folds: int
+    accuracy: float
+    macro_f1: float
+    per_intent: dict[str, dict[str, float]]
+
+
+def cross_validate(project_root: Path, folds: int, out_dir: Path) -> CrossValidation:
+    """k-fold cross-validation of the NLU pipeline with Rasa's own ``rasa test nlu``."""
+    import json
+    import subprocess
+
+    from bot.stack import rasa_cli
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        *rasa_cli(),
+        "test",
+        "nlu",
+        "--nlu",
+        "data/nlu.yml",
+        "--config",
+        "config.yml",
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--out",
+        str(out_dir),
+        "--quiet",
+    ]
+    subprocess.run(cmd, cwd=project_root, check=True, capture_output=True)
+    report = json.loads((out_dir / "intent_report.json").read_text())
+    per_intent = {
+        k: v for k, v in report.items() if isinstance(v, dict) and "f1-score" in v and k[0] != " "
+    }
+    per_intent = {k: v for k, v in per_intent.items() if not k.endswith("avg")}
+    return CrossValidation(
+        folds=folds,
+        accuracy=float(report.get("accuracy", 0.0)),
+        macro_f1=float(report["macro avg"]["f1-score"]),
+        per_intent=per_intent,
+    )
+
+
+def markdown_report(
+    report: Report, model_name: str, heldout_name: str, cv: CrossValidation | None
+) -> str:
+    lines = [
+        "# NLU evaluation",
+        "",
+        f"Model `{model_name}` on the held-out set `{heldout_name}` "
+        f"({sum(s.support for s in report.per_intent)} messages never trained on).",
+        "",
+        f"**Accuracy {report.accuracy:.3f} · macro-F1 {report.macro_f1:.3f}**",
+    ]
+    if cv:
+        lines.append(
+            f"\n{cv.folds}-fold cross-validation on the training data: accuracy "
+            f"{cv.accuracy:.3f}, macro-F1 {cv.macro_f1:.3f}."
+        )
+    lines += ["", "| intent | precision | recall | F1 | n |", "|---|---|---|---|---|"]
+    for s in report.per_intent:
+        lines.append(
+            f"| {s.intent} | {s.precision:.2f} | {s.recall:.2f} | {s.f1:.2f} | {s.support} |"
+        )
+    lines += ["", "## Worst confusions", ""]
+    if report.confusions:
+        lines += [f"- {e} → {p}: {n}" for e, p, n in report.confusions[:10]]
+    else:
+        lines.append("none")
+    lines += ["", "## Misclassified held-out messages", ""]
+    lines += [f"- `{e}` → `{p}`: {t}" for t, e, p in report.errors] or ["none"]
+    lines += ["", "![confusion matrix](confusion_matrix.png)", ""]
+    return "\n".join(lines)
+
+
+def html_report(markdown: str) -> str:
+    """A self-contained HTML page of the Markdown report (escaped, no external assets)."""
+    import html
+
+    body: list[str] = []
+    in_table = False
+    for line in markdown.splitlines():
+        is_row = line.startswith("|")
+        if in_table and not is_row:
+            body.append("</table>")
+        in_table = is_row
+        if is_row:
+            if line.startswith("|---"):
+                continue
+            if body and not body[-1].startswith("<tr>") and body[-1] != "<table>":
+                body.append("<table>")
+            cells = "".join(
+                f"<td>{html.escape(c.strip())}</td>" for c in line.strip("|").split("|")
+            )
+            body.append(f"<tr>{cells}</tr>")
+        elif line.startswith("![") and "(" in line:
+            src = line[line.index("(") + 1 : -1]
+            body.append(f'<img src="{html.escape(src)}" alt="confusion matrix">')
+        elif line.startswith("# "):
+            body.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{html.escape(line[3:])}</h2>")
+        elif line.startswith("- "):
+            body.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
+    if in_table:
+        body.append("</table>")
+    return (
+        "<!doctype html><meta charset=utf-8><title>NLU evaluation</title>"
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
+        "td{border:1px solid #ccc;padding:2px 6px}img{max-width:100%}</style>" + "\n".join(body)
+    )

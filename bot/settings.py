@@ -79,11 +79,17 @@ class Settings(BaseSettings):
     clinician_page_size: int = Field(50, ge=1, le=500)
     retention_days: int = Field(365, ge=1, description="Days conversations are kept.")
 
+    # Developer workflow (bot evaluate): fail under these held-out scores.
+    eval_min_accuracy: float = Field(0.93, ge=0, le=1)
+    eval_min_macro_f1: float = Field(0.93, ge=0, le=1)
+    eval_folds: int = Field(3, ge=2, description="Folds of `bot evaluate`'s cross-validation.")
+    reports_dir: Path = PROJECT_ROOT / "reports"
+
     class Config:
         env_file = ".env"
         env_file_encoding = "utf-8"
 
-    @validator("state_dir", "models_dir", "spacy_pipeline_dir", pre=False)
+    @validator("state_dir", "models_dir", "spacy_pipeline_dir", "reports_dir", pre=False)
     def _absolute(cls, value: Path) -> Path:
         return value if value.is_absolute() else (PROJECT_ROOT / value)
 

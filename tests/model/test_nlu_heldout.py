@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.evaluation import evaluate, load_examples
+from bot.nlu_data import normalise
 from bot.vocabulary import ALL_INTENTS
 from tests.conftest import ROOT, TEST_DATA
 
@@ -14,16 +15,12 @@ HELDOUT = TEST_DATA / "nlu_heldout.yml"
 THRESHOLD = 0.93
 
 
-def normal(text: str) -> str:
-    return text.lower().strip(" .!?")
-
-
 def test_heldout_set_covers_every_intent_and_is_not_in_training_data():
     heldout = load_examples(HELDOUT)
-    training = {normal(e.text) for e in load_examples(ROOT / "data" / "nlu.yml")}
+    training = {normalise(e.text) for e in load_examples(ROOT / "data" / "nlu.yml")}
     assert len(heldout) >= 150
     assert {e.intent for e in heldout} == set(ALL_INTENTS)
-    assert not [e.text for e in heldout if normal(e.text) in training]
+    assert not [e.text for e in heldout if normalise(e.text) in training]
 
 
 def test_heldout_intent_accuracy_and_macro_f1_reach_threshold(nlu_parser):
