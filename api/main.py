@@ -13,8 +13,9 @@ from sqlalchemy import create_engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.rasa_client import RasaClient
-from api.routes import chat, health, widget
+from api.routes import chat, clinician, clinician_api, health, widget
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
+from bot.clinician.service import ClinicianService
 from bot.settings import Settings, get_settings
 
 
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_url, settings.rasa_timeout_seconds, action_url=settings.action_url
         )
         app.state.engine = create_engine(settings.effective_tracker_store_url, pool_pre_ping=True)
+        # Clinician tables: Alembic migrations up to date (an empty database included).
+        app.state.clinician = ClinicianService.start(settings, app.state.engine)
         try:
             yield
         finally:
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(widget.router)
+    app.include_router(clinician_api.router)
+    app.include_router(clinician.router)
     # Added last = outermost: every answer, even a 413 or a CORS preflight, gets the headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     add_cors(app, settings)

@@ -85,6 +85,7 @@ def disposition_from(value: Any) -> dict[str, Any] | None:
         "advice": str(value.get("advice") or ""),
         "reasons": _reasons(value.get("reasons")),
         "questions": _str_list(value.get("questions")),
+        "ruleset_version": str(value.get("ruleset_version") or ""),
     }
 
 
