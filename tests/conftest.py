@@ -30,3 +30,14 @@ def nlu_parser(model_path: Path):
     from bot.evaluation import model_parser
 
     return model_parser(model_path)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path):
+    """The real stack (Rasa, actions, gateway) started once, shared by integration and
+    browser tests (see tests/integration/conftest.py)."""
+    from tests.integration.conftest import start_stack, stop_stack
+
+    s = start_stack(tmp_path_factory.mktemp("stack"))
+    yield s
+    stop_stack(s)

@@ -309,8 +309,15 @@
   root.appendChild(launcher);
 
   // ---- rendering ---------------------------------------------------------------------------------
+  // A disposition card shown in this turn stays in view from its top (its heading and the call
+  // button matter more than the small talk after it); otherwise follow the newest message.
+  var anchor = null;
   function scrollToEnd() {
-    log.scrollTop = log.scrollHeight;
+    if (anchor && anchor.parentNode === log) {
+      log.scrollTop = Math.max(0, anchor.offsetTop - 8); // the log is its offsetParent
+    } else {
+      log.scrollTop = log.scrollHeight;
+    }
   }
 
   function renderItem(item) {
@@ -448,7 +455,8 @@
         .then(function () {
           if (generation !== conversation) return;
           showTyping(false);
-          renderItem(item);
+          var node = renderItem(item);
+          if (item.t === "triage") anchor = node;
           scrollToEnd();
         });
     });
@@ -462,13 +470,33 @@
     saveState();
   }
 
+  function squash(text) {
+    return String(text || "").replace(/\s+/g, " ").trim();
+  }
+
+  function triageItem(triage) {
+    return {
+      t: "triage",
+      level: String(triage.level || ""),
+      symptoms: Array.isArray(triage.symptoms) ? triage.symptoms.map(String) : [],
+      advice: String(triage.advice || "")
+    };
+  }
+
   function itemsFromResponse(ok, data, statusCode) {
     if (ok && data && Array.isArray(data.replies)) {
+      var triage = data.triage && typeof data.triage === "object" ? triageItem(data.triage) : null;
       var items = data.replies
         .filter(function (r) {
           return r && (r.text || (r.buttons && r.buttons.length));
         })
         .map(function (r) {
+          // The reply that carries the disposition is shown once, as the card.
+          if (triage && triage.advice && squash(r.text) === squash(triage.advice)) {
+            var card = triage;
+            triage = null;
+            return card;
+          }
           return {
             t: "bot",
             text: String(r.text || ""),
@@ -477,19 +505,13 @@
             })
           };
         });
-      if (data.triage && typeof data.triage === "object") {
-        items.push({
-          t: "triage",
-          level: String(data.triage.level || ""),
-          symptoms: Array.isArray(data.triage.symptoms) ? data.triage.symptoms.map(String) : [],
-          advice: String(data.triage.advice || "")
-        });
-      }
+      if (triage) items.push(triage);
       if (items.length) return items;
     }
     var detail = data && typeof data.detail === "string" ? data.detail : null;
-    if (statusCode === 503 || statusCode === 429 || statusCode === 413) {
-      return [{ t: "error", text: detail || fmt(T.offline, { n: emergencyNumber }) }];
+    if (statusCode === 0) {
+      // Network error, timeout, or a site the gateway does not allow (CORS).
+      return [{ t: "error", text: fmt(T.offline, { n: emergencyNumber }) }];
     }
     return [{ t: "error", text: detail || fmt(T.failed, { n: emergencyNumber }) }];
   }
@@ -503,6 +525,7 @@
       return;
     }
     removeButtons();
+    anchor = null;
     var userItem = { t: "user", text: String(shown || text) };
     pushItems([userItem]);
     renderItem(userItem);
@@ -549,6 +572,7 @@
           state.sessionId = data.session_id;
         }
         var items = itemsFromResponse(result.ok, data, result.status);
+        anchor = null;
         pushItems(items);
         return reveal(items, generation);
       })

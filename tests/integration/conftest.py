@@ -9,12 +9,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.conftest import ROOT
 
@@ -122,8 +120,5 @@ def stop_stack(stack: Stack, timeout: float = 30) -> int:
     return stack.process.returncode
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Stack]:
-    s = start_stack(tmp_path_factory.mktemp("stack"))
-    yield s
-    stop_stack(s)
+# The session-wide `stack` fixture lives in tests/conftest.py, so that integration and browser
+# tests share one running stack.
