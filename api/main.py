@@ -18,6 +18,12 @@ from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddlew
 from bot.clinician.service import ClinicianService
 from bot.settings import Settings, get_settings
 
+# What FastAPI says (as a 400) when a JSON body cannot even be decoded as text.
+FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
+NOT_JSON_TEXT = [
+    {"loc": ["body"], "msg": "the body must be JSON text (UTF-8)", "type": "json_invalid"}
+]
+
 
 def _validation_detail(exc: RequestValidationError) -> list[dict]:
     """Validation errors without echoing the submitted input back."""
@@ -82,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == FASTAPI_BODY_PARSE_ERROR:
+            # A body that is not even text (binary, not UTF-8) is invalid JSON like any other.
+            return JSONResponse(status_code=422, content={"detail": NOT_JSON_TEXT})
         return JSONResponse(
             status_code=exc.status_code,
             content={"detail": exc.detail},
