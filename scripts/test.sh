@@ -3,18 +3,23 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+export RASA_TELEMETRY_ENABLED=false
 set -e
 echo "==> lint"
 $BIN/ruff check .
 $BIN/ruff format --check .
-echo "==> rasa data validate"
-$BIN/python -m bot.rasa_entry data validate --fail-on-warnings --domain domain.yml --data data
+echo "==> bot validate (rasa data validate + our checks)"
+$BIN/bot validate
 set +e
 echo "==> pytest"
 $BIN/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "error: pytest collected no tests; that is a broken suite, not a pass" >&2
-  exit 1
+  rc=1
 fi
-exit "$rc"
+echo "==> bot evaluate (held-out set + cross-validation, report in reports/nlu/)"
+$BIN/bot evaluate
+erc=$?
+[ "$rc" -ne 0 ] && exit "$rc"
+exit "$erc"
