@@ -104,6 +104,8 @@ def gateway_command(settings: Settings) -> list[str]:
         "--ws",
         "none",
         "--no-access-log",
+        # No "server: uvicorn" in answers: nothing about the software behind the gateway.
+        "--no-server-header",
     ]
 
 
