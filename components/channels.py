@@ -62,6 +62,19 @@ class PrivateRestInput(RestInput):
                     type(err).__name__,
                 )
                 return response.json({"error": type(err).__name__}, status=500)
+            failure = _store_failure(request, sender_id)
+            if failure:
+                logger.error("turn not stored (tracker store %s failed), answering 503", failure)
+                return response.json({"error": f"tracker store {failure} failed"}, status=503)
             return response.json(collector.messages)
 
         return webhook
+
+
+def _store_failure(request: Request, sender_id: str) -> str | None:
+    """What went wrong with the tracker store for this conversation's turn, if anything."""
+    agent = getattr(request.app.ctx, "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    store = getattr(store, "_tracker_store", store)  # inside Rasa's FailSafeTrackerStore
+    pop = getattr(store, "pop_failure", None)
+    return pop(sender_id) if pop else None

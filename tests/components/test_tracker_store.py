@@ -1,0 +1,126 @@
+"""The bounded SQL tracker store on a real SQLite database (Rasa's own table and events)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.tracker_store import BoundedSQLTrackerStore, recent_events
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture()
+def store(tmp_path, domain):
+    return BoundedSQLTrackerStore(
+        domain=domain, host=f"sqlite:///{tmp_path / 'rasa.db'}", recent_turns=3
+    )
+
+
+def run(coro):
+    return asyncio.new_event_loop().run_until_complete(coro)
+
+
+def turn(tracker: DialogueStateTracker, n: int, *extra) -> None:
+    tracker.update(UserUttered(f"message {n}", {"name": "inform", "confidence": 1.0}))
+    for event in extra:
+        tracker.update(event)
+    tracker.update(ActionExecuted("utter_go_ahead"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def stored_user_events(store, sender: str) -> int:
+    with sqlite3.connect(store.engine.url.database) as db:
+        return db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id=? AND type_name='user'", (sender,)
+        ).fetchone()[0]
+
+
+def test_short_conversation_comes_back_whole(store, domain):
+    tracker = DialogueStateTracker("short-1", domain.slots)
+    turn(tracker, 1)
+    run(store.save(tracker))
+    again = run(store.retrieve("short-1"))
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
+
+
+def test_long_conversation_is_shortened_but_keeps_slots_and_loop_and_every_event_is_stored(
+    store, domain
+):
+    tracker = DialogueStateTracker("long-1", domain.slots)
+    turn(tracker, 0, SlotSet("clinician_attention", True))
+    turn(tracker, 1, ActiveLoop("triage_form"), SlotSet("requested_slot", "triage_step"))
+    for n in range(2, 40):
+        run(store.save(tracker))
+        tracker = run(store.retrieve("long-1"))
+        turn(tracker, n)
+    run(store.save(tracker))
+
+    assert stored_user_events(store, "long-1") == 40
+    short = run(store.retrieve("long-1"))
+    users = [e for e in short.events if isinstance(e, UserUttered)]
+    assert [u.text for u in users] == ["message 37", "message 38", "message 39"]
+    assert short.get_slot("clinician_attention") is True
+    assert short.active_loop_name == "triage_form"
+    assert short.get_slot("requested_slot") == "triage_step"
+
+
+def test_saving_twice_stores_each_event_once(store, domain):
+    tracker = DialogueStateTracker("twice-1", domain.slots)
+    turn(tracker, 1)
+    run(store.save(tracker))
+    run(store.save(tracker))
+    turn(tracker, 2)
+    run(store.save(tracker))
+    assert stored_user_events(store, "twice-1") == 2
+
+
+def test_recent_events_restarts_the_snapshot_after_a_restart():
+    events = [
+        {"event": "slot", "name": "triage_level", "value": "urgent", "timestamp": 1},
+        {"event": "restart", "timestamp": 2},
+    ] + [{"event": "user", "text": str(i), "timestamp": 3 + i} for i in range(5)]
+    short = recent_events(events, 2)
+    assert not any(e["event"] == "slot" for e in short)
+    assert [e["text"] for e in short if e["event"] == "user"] == ["3", "4"]
+
+
+def test_failed_write_is_recorded_for_the_channel(store, domain, tmp_path):
+    tracker = DialogueStateTracker("fail-1", domain.slots)
+    turn(tracker, 1)
+    with sqlite3.connect(store.engine.url.database) as db:
+        db.execute("DROP TABLE events")
+    with pytest.raises(Exception):
+        run(store.save(tracker))
+    assert store.pop_failure("fail-1") == "write"
+    assert store.pop_failure("fail-1") is None
+
+
+def test_failed_read_is_recorded_for_the_channel(store):
+    with sqlite3.connect(store.engine.url.database) as db:
+        db.execute("DROP TABLE events")
+    with pytest.raises(Exception):
+        run(store.retrieve("fail-2"))
+    assert store.pop_failure("fail-2") == "read"
+
+
+def test_retrieval_time_does_not_grow_with_conversation_length(store, domain):
+    tracker = DialogueStateTracker("growth-1", domain.slots)
+    for n in range(300):
+        turn(tracker, n)
+    run(store.save(tracker))
+    started = time.perf_counter()
+    short = run(store.retrieve("growth-1"))
+    elapsed = time.perf_counter() - started
+    assert len(short.events) < 30
+    assert elapsed < 5  # generous: a sanity bound, not a benchmark
