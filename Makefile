@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup pipeline model run test test-fast validate lint format clean
+.PHONY: help setup pipeline model run run-scaled test test-fast validate lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,6 +22,12 @@ model: pipeline ## Train the Rasa model when the data changed
 
 run: model ## Set up, then start Rasa, the action server and the gateway
 	@$(BIN)/bot run
+
+run-scaled: model ## Two Rasa replicas on the local PostgreSQL and Redis (see README)
+	@RASA_REPLICAS=$${RASA_REPLICAS:-2} \
+	 TRACKER_STORE_URL=$${TRACKER_STORE_URL:-postgresql://postgres@127.0.0.1:5432/symptom_checker} \
+	 LOCK_STORE_URL=$${LOCK_STORE_URL:-redis://127.0.0.1:6379/1} \
+	 $(BIN)/bot run
 
 validate: pipeline ## Validate the training data and domain
 	@$(BIN)/python -m bot.rasa_entry data validate --fail-on-warnings --domain domain.yml --data data

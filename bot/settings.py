@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     action_port: int = 5055
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    rasa_replicas: int = Field(
+        1, ge=1, le=8, description="Rasa servers on consecutive ports from RASA_PORT."
+    )
     rasa_jwt_secret: str | None = Field(None, description="Protects Rasa's HTTP API.")
 
     # Stores
@@ -111,6 +114,11 @@ class Settings(BaseSettings):
     @property
     def effective_tracker_store_url(self) -> str:
         return self.tracker_store_url or f"sqlite:///{self.state_dir / 'rasa.db'}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Every Rasa replica; the gateway keeps each conversation on one of them."""
+        return [f"http://{self.rasa_host}:{self.rasa_port + i}" for i in range(self.rasa_replicas)]
 
     @property
     def rasa_url(self) -> str:

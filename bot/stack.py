@@ -7,6 +7,7 @@ when one exits or on Ctrl-C. Ports, URLs and stores come from the settings.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -56,7 +57,12 @@ def rasa_cli() -> list[str]:
     return [_bin("python"), "-m", "bot.rasa_entry"]
 
 
-def rasa_command(settings: Settings, model: Path, jwt_secret: str) -> list[str]:
+def supervised(cmd: list[str]) -> list[str]:
+    """The command under bot.supervise, which restarts it if it dies (see that module)."""
+    return [_bin("python"), "-m", "bot.supervise", "--", *cmd]
+
+
+def rasa_command(settings: Settings, model: Path, jwt_secret: str, replica: int = 0) -> list[str]:
     return [
         *rasa_cli(),
         "run",
@@ -64,7 +70,7 @@ def rasa_command(settings: Settings, model: Path, jwt_secret: str) -> list[str]:
         "--interface",
         settings.rasa_host,
         "--port",
-        str(settings.rasa_port),
+        str(settings.rasa_port + replica),
         "--model",
         str(model),
         "--credentials",
@@ -137,13 +143,51 @@ def run_stack(settings: Settings, model: Path) -> int:
     env = process_env(settings)
     env["RASA_JWT_SECRET"] = jwt_secret
     cwd = str(settings.project_root)
+    if settings.rasa_replicas > 1:
+        check_shared_stores(settings)
+    ensure_database(settings.effective_tracker_store_url)
     manager = Manager()
-    manager.add_process("actions", _join(action_command(settings)), env=env, cwd=cwd)
-    manager.add_process("rasa", _join(rasa_command(settings, model, jwt_secret)), env=env, cwd=cwd)
+    manager.add_process("actions", _join(supervised(action_command(settings))), env=env, cwd=cwd)
+    for replica in range(settings.rasa_replicas):
+        name = "rasa" if settings.rasa_replicas == 1 else f"rasa{replica + 1}"
+        cmd = supervised(rasa_command(settings, model, jwt_secret, replica))
+        manager.add_process(name, _join(cmd), env=env, cwd=cwd)
     manager.add_process("gateway", _join(gateway_command(settings)), env=env, cwd=cwd)
     threading.Thread(target=_announce_when_ready, args=(settings, started), daemon=True).start()
     manager.loop()
     return manager.returncode or 0
+
+
+def check_shared_stores(settings: Settings) -> None:
+    """Several replicas need a shared tracker store and Redis locks (Rasa's own scale-out)."""
+    url = make_url(settings.effective_tracker_store_url)
+    if url.get_backend_name() == "sqlite" or not settings.lock_store_url:
+        raise SystemExit(
+            "RASA_REPLICAS > 1 needs TRACKER_STORE_URL=postgresql://... and "
+            "LOCK_STORE_URL=redis://... (see `make run-scaled` and the README)."
+        )
+
+
+def ensure_database(url_text: str) -> None:
+    """Creates the PostgreSQL database named in the URL when it does not exist yet."""
+    url = make_url(url_text)
+    if url.get_backend_name() != "postgresql" or not url.database:
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_]+", url.database):
+        raise SystemExit(f"database name {url.database!r}: use letters, digits and _ only")
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).first()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+                print(f"==> created PostgreSQL database {url.database}", flush=True)
+    finally:
+        admin.dispose()
 
 
 def _join(cmd: list[str]) -> str:
