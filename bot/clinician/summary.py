@@ -39,6 +39,7 @@ from bot.clinician.transcripts import (
 
 RECHECK_WINDOW = 500  # event ids looked at again on every refresh (late commits)
 CHUNK = 400  # conversations recomputed per query and transaction
+BIG_REBUILD = 1000  # conversations recomputed at once after which statistics are refreshed
 
 
 _seen_events_table: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -166,6 +167,11 @@ def refresh(engine: Engine) -> int:
             changed.update(sid for sid in recent_ids if stored.get(sid) != actual.get(sid))
     if changed:
         _recompute(engine, sorted(changed))
+        if len(changed) >= BIG_REBUILD and engine.dialect.name == "postgresql":
+            # Fresh statistics after a large build, or the planner guesses from an empty table.
+            with engine.begin() as conn:
+                conn.execute(sa.text("ANALYZE clinician_conversations"))
+                conn.execute(sa.text("ANALYZE clinician_conversation_symptoms"))
     if newest != last_seen:
         with engine.begin() as conn:
             _set_state(conn, newest)
@@ -260,9 +266,10 @@ class Filters:
             clauses.append(c.level_rank.in_(ranks))
         if self.symptom:
             clauses.append(
-                sa.exists().where(
-                    conversation_symptoms.c.sender_id == c.sender_id,
-                    conversation_symptoms.c.symptom == self.symptom,
+                c.sender_id.in_(
+                    sa.select(conversation_symptoms.c.sender_id).where(
+                        conversation_symptoms.c.symptom == self.symptom
+                    )
                 )
             )
         if self.since is not None:

@@ -234,6 +234,8 @@ def transcript_turns(rows: list[EventRow]) -> list[dict[str, Any]]:
             data = d.get("data") or {}
             buttons = data.get("buttons") or []
             custom = data.get("custom")
+            if not d.get("text") and not buttons:
+                continue  # a data-only message (the chat API's triage payload)
             turns.append(
                 {
                     **base,

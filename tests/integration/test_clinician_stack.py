@@ -1,0 +1,61 @@
+"""A conversation through the real stack (`bot run`) shows up in the clinician API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+from tests.integration.conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "integration-passphrase-1"
+
+
+def test_a_real_conversation_reaches_the_clinician_api(stack: Stack):
+    first = stack.chat("hello")
+    assert first.status_code == 200
+    session_id = first.json()["session_id"]
+    assert stack.chat("I want to talk to a nurse about my headaches", session_id).status_code == 200
+
+    bot = str(Path(sys.executable).with_name("bot"))
+    made = subprocess.run(
+        [bot, "clinician", "add", "int-nurse"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=stack.env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+        assert client.get("/api/v1/clinician/conversations").status_code == 401
+        login = client.post(
+            "/api/v1/clinician/login", json={"username": "int-nurse", "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        listing = client.get("/api/v1/clinician/conversations", params={"q": session_id})
+        assert listing.status_code == 200
+        (item,) = listing.json()["items"]
+        assert item["session_id"] == session_id
+        assert item["user_messages"] == 2
+        assert item["attention"] is True  # the person asked for a clinician
+
+        transcript = client.get(f"/api/v1/clinician/conversations/{session_id}").json()
+        users = [t for t in transcript["turns"] if t["kind"] == "user"]
+        assert [u["text"] for u in users] == [
+            "hello",
+            "I want to talk to a nurse about my headaches",
+        ]
+        assert users[0]["intent"] == "greet" and 0 < users[0]["confidence"] <= 1
+        assert any(t["kind"] == "bot" and "911" in t["text"] for t in transcript["turns"])
+        assert any(t["kind"] == "attention" for t in transcript["turns"])
+    # The gateway never logs message text.
+    assert "talk to a nurse about my headaches" not in stack.logs()
