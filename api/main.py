@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rasa = RasaClient(
-            settings.rasa_url, settings.rasa_timeout_seconds, action_url=settings.action_url
+            settings.rasa_urls, settings.rasa_timeout_seconds, action_url=settings.action_url
         )
         app.state.engine = create_engine(settings.effective_tracker_store_url, pool_pre_ping=True)
         # Clinician tables: Alembic migrations up to date (an empty database included).

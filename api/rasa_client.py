@@ -12,10 +12,17 @@ turn is not sent at all, so nothing half-done is stored) and again after it (a s
 died during the turn means its replies may be incomplete). Either way the person gets the
 503 with the emergency guidance instead of a reply that silently lacks the triage. Both
 probes are loopback GETs on a kept-alive connection, about a millisecond each.
+
+With several Rasa replicas (``RASA_REPLICAS``) each conversation stays on one replica, chosen
+by a hash of its id, so its turns are processed in order by one process; when that replica
+refuses the connection (down, restarting) the turn goes to the next one. Both share the
+PostgreSQL tracker store and the Redis lock store, so the conversation continues there.
+A timeout is never retried elsewhere: the first replica may still be working on the turn.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,13 +72,14 @@ class RasaClient:
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | list[str],
         timeout_seconds: float,
         action_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        self._urls = [url.rstrip("/") for url in urls]
         self._client = httpx.AsyncClient(
-            base_url=base_url,
             timeout=httpx.Timeout(timeout_seconds, connect=2.0),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             transport=transport,
@@ -99,15 +107,25 @@ class RasaClient:
             raise RasaUnavailable("action server went down during the turn")
         return turn
 
+    def replicas_for(self, session_id: str) -> list[str]:
+        """The replicas in the order this conversation tries them: its own one first."""
+        start = int(hashlib.sha256(session_id.encode()).hexdigest()[:8], 16) % len(self._urls)
+        return self._urls[start:] + self._urls[:start]
+
     async def _send(self, session_id: str, message: str) -> BotTurn:
-        try:
-            response = await self._client.post(
-                "/webhooks/rest/webhook", json={"sender": session_id, "message": message}
-            )
-        except httpx.TimeoutException as err:
-            raise RasaUnavailable("rasa timeout") from err
-        except httpx.HTTPError as err:
-            raise RasaUnavailable(f"rasa unreachable ({type(err).__name__})") from err
+        body = {"sender": session_id, "message": message}
+        for url in self.replicas_for(session_id):
+            try:
+                response = await self._client.post(f"{url}/webhooks/rest/webhook", json=body)
+                break
+            except httpx.ConnectError:
+                logger.warning("rasa replica %s refused the connection; trying the next", url)
+            except httpx.TimeoutException as err:
+                raise RasaUnavailable("rasa timeout") from err
+            except httpx.HTTPError as err:
+                raise RasaUnavailable(f"rasa unreachable ({type(err).__name__})") from err
+        else:
+            raise RasaUnavailable("no rasa replica reachable")
         if response.status_code != 200:
             raise RasaUnavailable(f"rasa answered {response.status_code}")
         try:
@@ -122,8 +140,11 @@ class RasaClient:
         return turn
 
     async def ping(self) -> bool:
-        try:
-            response = await self._client.get("/", timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200
+        """At least one replica answers (the others' conversations fail over to it)."""
+        for url in self._urls:
+            try:
+                if (await self._client.get(f"{url}/", timeout=2.0)).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                continue
+        return False

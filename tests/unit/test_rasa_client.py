@@ -52,3 +52,62 @@ def test_buttons_without_text_attach_to_the_previous_reply():
 
 def test_empty_rasa_answer_gives_no_replies():
     assert parse_rasa_messages([]).replies == []
+
+
+def _replicas(down: set[str]):
+    import httpx
+
+    from api.rasa_client import RasaClient
+
+    hits: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if host in down:
+            raise httpx.ConnectError("refused", request=request)
+        hits.append(host)
+        return httpx.Response(200, json=[{"text": f"from {host}"}])
+
+    client = RasaClient(
+        ["http://r1", "http://r2", "http://r3"], 2, transport=httpx.MockTransport(handler)
+    )
+    return client, hits
+
+
+def test_each_conversation_sticks_to_one_replica():
+    import asyncio
+
+    client, hits = _replicas(set())
+    for _ in range(3):
+        asyncio.run(client._send("conversation-42", "hi"))
+    assert len(set(hits)) == 1
+    assert hits[0] == client.replicas_for("conversation-42")[0].removeprefix("http://")
+
+
+def test_conversations_spread_over_replicas():
+    client, _ = _replicas(set())
+    firsts = {client.replicas_for(f"session-{i:04d}")[0] for i in range(60)}
+    assert firsts == {"http://r1", "http://r2", "http://r3"}
+
+
+def test_a_refused_replica_fails_over_to_the_next_in_order():
+    import asyncio
+
+    client, hits = _replicas(set())
+    order = [u.removeprefix("http://") for u in client.replicas_for("conversation-7")]
+    client, hits = _replicas({order[0]})
+    turn = asyncio.run(client._send("conversation-7", "hi"))
+    assert hits == [order[1]]
+    assert turn.replies[0]["text"] == f"from {order[1]}"
+
+
+def test_all_replicas_down_is_unavailable():
+    import asyncio
+
+    import pytest
+
+    from api.rasa_client import RasaUnavailable
+
+    client, _ = _replicas({"r1", "r2", "r3"})
+    with pytest.raises(RasaUnavailable, match="no rasa replica"):
+        asyncio.run(client._send("conversation-7", "hi"))
