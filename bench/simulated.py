@@ -1,0 +1,191 @@
+"""A simulated survivor for the benchmarks, and the two ways to reach the bot.
+
+The person opens with a symptom report, then answers each follow-up question the way a
+worried but unremarkable person would (the ideas of tests/integration/scripted.py): "no" to
+red-flag questions, "about 3 weeks", "moderate (4-6)", "gradually", "about the same". The
+question is recognised by its text (bot/triage/questions.yml), so the script does not depend
+on the order of questions. A conversation ends with a disposition (the chat API's ``triage``,
+or Rasa's ``custom.triage`` message).
+
+Targets: ``gateway`` (POST /api/v1/chat) and ``direct`` (Rasa's REST webhook). Both classify a
+turn the same way: ok, or an error kind (``http_<code>``, ``timeout``, ``connect``,
+``empty_reply``), so their figures compare.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.triage.questions import load_questions
+
+#: Opening reports that lead through the full list of questions (no red flag in the first
+#: message), one per symptom category the bot triages.
+OPENINGS = (
+    "my back hurts, 3 weeks now",
+    "I've had a dull ache in my hip for a few weeks, it's deep in the bone",
+    "i keep getting headaches, they come and go",
+    "I've been so tired all the time lately, even after a full night's sleep",
+    "I have had a dry cough for a while now",
+    "my neck has been stiff and sore for about a month, no better",
+    "I've lost my appetite and I think I've lost some weight",
+    "I have been feeling really low and flat for weeks",
+    "I get out of breath walking up the stairs these days",
+    "there's an ache in my ribs on the right side",
+)
+
+#: Answers by question type (questions.yml ``type``).
+ANSWERS = {
+    "yes_no": "no",
+    "duration": "about 3 weeks",
+    "severity": "moderate (4-6)",
+    "onset": "gradually",
+    "trend": "about the same",
+}
+
+#: A triage never needs more turns than this (MAX_QUESTIONS is 14, plus re-asks).
+MAX_TURNS = 25
+
+
+@lru_cache(maxsize=1)
+def question_types() -> dict[str, str]:
+    """Question text -> question type, for every question and per-category wording."""
+    bank = load_questions()
+    index = {q.text.strip(): q.type for q in bank.questions.values()}
+    for questions in bank.by_category.values():
+        for q in questions:
+            index[q.text.strip()] = q.type
+    return index
+
+
+def answer_for(texts: list[str]) -> str | None:
+    """The person's reply to the last question among the bot's messages, if any."""
+    index = question_types()
+    for text in reversed(texts):
+        kind = index.get(text.strip())
+        if kind is not None:
+            return ANSWERS[kind]
+    return None
+
+
+def check_loopback(url: str) -> str:
+    host = urlsplit(url).hostname
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        raise SystemExit(f"benchmarks target loopback only, not {url}")
+    return url.rstrip("/")
+
+
+def new_session_id(tag: str) -> str:
+    return f"bench-{tag}-{secrets.token_hex(8)}"[:64]
+
+
+@dataclass
+class TurnResult:
+    ok: bool
+    latency: float  # seconds
+    texts: list[str] = field(default_factory=list)
+    triage: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class Target:
+    """One way to send a user message and read the bot's turn."""
+
+    name = "?"
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = check_loopback(base_url)
+
+    def request(self, session_id: str, message: str) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def parse(self, body: Any) -> tuple[list[str], dict[str, Any] | None]:
+        raise NotImplementedError
+
+    async def send(self, client: httpx.AsyncClient, session_id: str, message: str) -> TurnResult:
+        path, payload = self.request(session_id, message)
+        started = time.perf_counter()
+        try:
+            response = await client.post(self.base_url + path, json=payload)
+            body = response.json() if response.status_code // 100 == 2 else None
+        except httpx.TimeoutException:
+            return TurnResult(False, time.perf_counter() - started, error="timeout")
+        except httpx.HTTPError as err:
+            return TurnResult(False, time.perf_counter() - started, error=type(err).__name__)
+        except ValueError:
+            return TurnResult(False, time.perf_counter() - started, error="invalid_json")
+        latency = time.perf_counter() - started
+        if body is None:
+            return TurnResult(False, latency, error=f"http_{response.status_code}")
+        texts, triage = self.parse(body)
+        if not texts and triage is None:
+            return TurnResult(False, latency, error="empty_reply")
+        return TurnResult(True, latency, texts, triage)
+
+    def send_sync(self, client: httpx.Client, session_id: str, message: str) -> TurnResult:
+        """The same as :meth:`send` for the sequential benchmarks."""
+        path, payload = self.request(session_id, message)
+        started = time.perf_counter()
+        try:
+            response = client.post(self.base_url + path, json=payload)
+            body = response.json() if response.status_code // 100 == 2 else None
+        except httpx.TimeoutException:
+            return TurnResult(False, time.perf_counter() - started, error="timeout")
+        except httpx.HTTPError as err:
+            return TurnResult(False, time.perf_counter() - started, error=type(err).__name__)
+        latency = time.perf_counter() - started
+        if body is None:
+            return TurnResult(False, latency, error=f"http_{response.status_code}")
+        texts, triage = self.parse(body)
+        if not texts and triage is None:
+            return TurnResult(False, latency, error="empty_reply")
+        return TurnResult(True, latency, texts, triage)
+
+
+class GatewayTarget(Target):
+    name = "gateway"
+
+    def request(self, session_id: str, message: str) -> tuple[str, dict[str, Any]]:
+        return "/api/v1/chat", {"session_id": session_id, "message": message}
+
+    def parse(self, body: Any) -> tuple[list[str], dict[str, Any] | None]:
+        replies = body.get("replies") or [] if isinstance(body, dict) else []
+        texts = [r.get("text") or "" for r in replies if isinstance(r, dict)]
+        triage = body.get("triage") if isinstance(body, dict) else None
+        return [t for t in texts if t], triage
+
+
+class DirectTarget(Target):
+    name = "direct"
+
+    def request(self, session_id: str, message: str) -> tuple[str, dict[str, Any]]:
+        return "/webhooks/rest/webhook", {"sender": session_id, "message": message}
+
+    def parse(self, body: Any) -> tuple[list[str], dict[str, Any] | None]:
+        if not isinstance(body, list):
+            return [], None
+        texts, triage = [], None
+        for message in body:
+            if not isinstance(message, dict):
+                continue
+            if message.get("text"):
+                texts.append(message["text"])
+            custom = message.get("custom")
+            if isinstance(custom, dict) and isinstance(custom.get("triage"), dict):
+                triage = custom["triage"]
+        return texts, triage
+
+
+def make_target(name: str, gateway_url: str, rasa_url: str) -> Target:
+    return GatewayTarget(gateway_url) if name == "gateway" else DirectTarget(rasa_url)
+
+
+def pick_opening(rng: random.Random) -> str:
+    return rng.choice(OPENINGS)
