@@ -124,6 +124,8 @@ def transcript(svc: ClinicianService, session_id: str) -> dict[str, Any] | None:
     """The whole record of one conversation, or None when there is none."""
     svc.refresh()
     head = summary.get_summary(svc.engine, session_id)
+    if head is None and not summary.has_events_table(svc.engine):
+        return None  # Rasa has not stored anything yet
     with svc.engine.connect() as conn:
         rows = read_events(conn, session_id)
     if head is None and not rows:

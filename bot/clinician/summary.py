@@ -45,7 +45,7 @@ BIG_REBUILD = 1000  # conversations recomputed at once after which statistics ar
 _seen_events_table: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def _has_events_table(engine: Engine) -> bool:
+def has_events_table(engine: Engine) -> bool:
     """Rasa creates ``events`` when it first starts; until then there is nothing to read."""
     if engine in _seen_events_table:
         return True
@@ -129,7 +129,7 @@ def _store(engine: Engine, chunk: list[str], summaries: list) -> None:
 
 def refresh(engine: Engine) -> int:
     """Update the summaries from new events; returns how many conversations were recomputed."""
-    if not _has_events_table(engine):
+    if not has_events_table(engine):
         return 0
     with engine.connect() as conn:
         last_seen = _state(conn)

@@ -142,3 +142,20 @@ def test_nlu_export_writes_corrected_examples_rasa_can_read(engine, conversation
     assert by_intent["report_headache"].startswith("<script>alert")
     assert not data.entities  # brackets were neutralised: no accidental entity markup
     assert yaml.safe_load(text)["version"] == "3.1"
+
+
+def test_before_rasa_stores_anything_the_list_is_empty_not_an_error(settings, accounts):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from tests.clinician.conftest import login
+
+    engine = sa.create_engine(settings.effective_tracker_store_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE events"))
+    engine.dispose()
+    with TestClient(create_app(settings)) as client:
+        login(client)
+        assert client.get("/api/v1/clinician/conversations").json()["total"] == 0
+        assert client.get("/api/v1/clinician/conversations/anyone-at-all").status_code == 404
+        assert client.get("/clinician").status_code == 200

@@ -21,7 +21,9 @@ def test_a_real_conversation_reaches_the_clinician_api(stack: Stack):
     first = stack.chat("hello")
     assert first.status_code == 200
     session_id = first.json()["session_id"]
-    assert stack.chat("I want to talk to a nurse about my headaches", session_id).status_code == 200
+    assert stack.chat("my head has been aching every morning", session_id).status_code == 200
+    # The request for a clinician as a button payload: the same for any trained model.
+    assert stack.chat("/request_clinician", session_id).status_code == 200
 
     bot = str(Path(sys.executable).with_name("bot"))
     made = subprocess.run(
@@ -45,17 +47,19 @@ def test_a_real_conversation_reaches_the_clinician_api(stack: Stack):
         assert listing.status_code == 200
         (item,) = listing.json()["items"]
         assert item["session_id"] == session_id
-        assert item["user_messages"] == 2
+        assert item["user_messages"] == 3
         assert item["attention"] is True  # the person asked for a clinician
 
         transcript = client.get(f"/api/v1/clinician/conversations/{session_id}").json()
         users = [t for t in transcript["turns"] if t["kind"] == "user"]
         assert [u["text"] for u in users] == [
             "hello",
-            "I want to talk to a nurse about my headaches",
+            "my head has been aching every morning",
+            "/request_clinician",
         ]
+        assert users[2]["intent"] == "request_clinician"
         assert users[0]["intent"] == "greet" and 0 < users[0]["confidence"] <= 1
         assert any(t["kind"] == "bot" and "911" in t["text"] for t in transcript["turns"])
         assert any(t["kind"] == "attention" for t in transcript["turns"])
     # The gateway never logs message text.
-    assert "talk to a nurse about my headaches" not in stack.logs()
+    assert "aching every morning" not in stack.logs()
