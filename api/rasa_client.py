@@ -15,9 +15,11 @@ probes are loopback GETs on a kept-alive connection, about a millisecond each.
 
 With several Rasa replicas (``RASA_REPLICAS``) each conversation stays on one replica, chosen
 by a hash of its id, so its turns are processed in order by one process; when that replica
-refuses the connection (down, restarting) the turn goes to the next one. Both share the
-PostgreSQL tracker store and the Redis lock store, so the conversation continues there.
-A timeout is never retried elsewhere: the first replica may still be working on the turn.
+refuses the connection or drops it (down, restarting) the turn goes to the next one. Both
+share the PostgreSQL tracker store and the Redis lock store, so the conversation continues
+there. A timeout is never retried elsewhere: the first replica may still be working on the
+turn. (A replica dying after storing a turn but before answering could make the retry store
+the message twice; a message is never lost.)
 """
 
 from __future__ import annotations
@@ -118,8 +120,11 @@ class RasaClient:
             try:
                 response = await self._client.post(f"{url}/webhooks/rest/webhook", json=body)
                 break
-            except httpx.ConnectError:
-                logger.warning("rasa replica %s refused the connection; trying the next", url)
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as err:
+                # Refused, or a kept-alive connection to a replica that has died since.
+                logger.warning(
+                    "rasa replica %s unreachable (%s); trying the next", url, type(err).__name__
+                )
             except httpx.TimeoutException as err:
                 raise RasaUnavailable("rasa timeout") from err
             except httpx.HTTPError as err:

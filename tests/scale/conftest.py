@@ -1,0 +1,86 @@
+"""Two Rasa replicas on a PostgreSQL tracker store (a database of its own per run) and a
+Redis lock store, started with `bot run` like `make run-scaled`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import time
+from collections.abc import Iterator
+
+import psutil
+import psycopg2
+import pytest
+
+from tests.integration.conftest import Stack, start_stack, stop_stack
+
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+def pg_count_user_events(db: str, session_id: str) -> int:
+    with psycopg2.connect(f"{PG}/{db}") as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = %s AND type_name = 'user'",
+            (session_id,),
+        )
+        return cur.fetchone()[0]
+
+
+def pg_event_types(db: str, session_id: str) -> list[tuple[str, str | None]]:
+    with psycopg2.connect(f"{PG}/{db}") as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT type_name, action_name FROM events WHERE sender_id = %s ORDER BY id",
+            (session_id,),
+        )
+        return cur.fetchall()
+
+
+def drop_database(name: str) -> None:
+    conn = psycopg2.connect(f"{PG}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
+
+def listener_pid(port: int) -> int:
+    for conn in psutil.net_connections("tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+            return conn.pid
+    raise LookupError(f"nothing listens on {port}")
+
+
+def kill_listener(port: int) -> None:
+    """Kills the server process on a port (its supervisor restarts it)."""
+    os.kill(listener_pid(port), signal.SIGKILL)
+
+
+def wait_listening(port: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            listener_pid(port)
+            return
+        except LookupError:
+            time.sleep(1)
+    raise TimeoutError(f"port {port} did not come back")
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory, model_path) -> Iterator[tuple[Stack, str]]:
+    db = "scale_" + secrets.token_hex(4)
+    stack = start_stack(
+        tmp_path_factory.mktemp("scaled"),
+        RASA_REPLICAS="2",
+        TRACKER_STORE_URL=f"{PG}/{db}",
+        LOCK_STORE_URL="redis://127.0.0.1:6379/3",
+    )
+    try:
+        yield stack, db
+    finally:
+        stop_stack(stack)
+        drop_database(db)
