@@ -21,7 +21,9 @@ MODEL_INPUTS = (
     "data",
     "domain.yml",
     "config.yml",
-    "components",
+    # Only what shapes the model; the channel and tracker store are runtime code.
+    "components/minilm_featurizer.py",
+    "components/symptom_entities.py",
     "bot/encoder.py",
     *PIPELINE_INPUTS,
 )

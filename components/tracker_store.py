@@ -98,6 +98,10 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if self._failures.get(tracker.sender_id) == "read":
+            # Rasa went on with an empty stand-in tracker after the failed read; storing its
+            # events would put a half-understood turn into the record. The turn answers 503.
+            raise RuntimeError("not saving a turn whose tracker could not be read")
         try:
             await self._save_new_events(tracker)
         except Exception:

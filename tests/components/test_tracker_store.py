@@ -124,3 +124,13 @@ def test_retrieval_time_does_not_grow_with_conversation_length(store, domain):
     elapsed = time.perf_counter() - started
     assert len(short.events) < 30
     assert elapsed < 5  # generous: a sanity bound, not a benchmark
+
+
+def test_turn_after_a_failed_read_is_not_saved(store, domain):
+    store._failures["fail-3"] = "read"
+    tracker = DialogueStateTracker("fail-3", domain.slots)
+    turn(tracker, 1)
+    with pytest.raises(RuntimeError):
+        run(store.save(tracker))
+    assert stored_user_events(store, "fail-3") == 0
+    assert store.pop_failure("fail-3") == "read"

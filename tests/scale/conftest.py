@@ -1,11 +1,14 @@
 """Two Rasa replicas on a PostgreSQL tracker store (a database of its own per run) and a
-Redis lock store, started with `bot run` like `make run-scaled`."""
+Redis lock store (a redis-server of its own, so a test can restart it), started with
+`bot run` like `make run-scaled`."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -13,7 +16,7 @@ import psutil
 import psycopg2
 import pytest
 
-from tests.integration.conftest import Stack, start_stack, stop_stack
+from tests.integration.conftest import Stack, free_port, start_stack, stop_stack
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 
@@ -70,14 +73,53 @@ def wait_listening(port: int, timeout: float = 180) -> None:
     raise TimeoutError(f"port {port} did not come back")
 
 
-@pytest.fixture(scope="module")
-def scaled(tmp_path_factory, model_path) -> Iterator[tuple[Stack, str]]:
+class PrivateRedis:
+    """A redis-server on a free loopback port, keeping nothing on disk."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_listening(self.port, timeout=30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@pytest.fixture(scope="package")
+def redis_server() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def scaled(tmp_path_factory, model_path, redis_server) -> Iterator[tuple[Stack, str]]:
     db = "scale_" + secrets.token_hex(4)
     stack = start_stack(
         tmp_path_factory.mktemp("scaled"),
         RASA_REPLICAS="2",
         TRACKER_STORE_URL=f"{PG}/{db}",
-        LOCK_STORE_URL="redis://127.0.0.1:6379/3",
+        LOCK_STORE_URL=f"redis://127.0.0.1:{redis_server.port}/1",
     )
     try:
         yield stack, db
