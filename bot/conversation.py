@@ -105,9 +105,17 @@ class StepResult:
     interruption: str | None = None
 
 
+def _names_symptom(turn: Turn) -> bool:
+    return any(e.get("entity") == "symptom" and e.get("role") != "negated" for e in turn.entities)
+
+
 def _is_report(turn: Turn) -> bool:
-    return category_for_intent(turn.intent) is not None and turn.confidence >= (
-        NEW_SYMPTOM_CONFIDENCE
+    """A new symptom report inside the form: a report intent *and* a symptom named, so an
+    answer like "it's easing off" (however the model labels it) opens no new questions."""
+    return (
+        category_for_intent(turn.intent) is not None
+        and turn.confidence >= NEW_SYMPTOM_CONFIDENCE
+        and _names_symptom(turn)
     )
 
 

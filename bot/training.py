@@ -24,6 +24,7 @@ MODEL_INPUTS = (
     # Only what shapes the model; the channel and tracker store are runtime code.
     "components/minilm_featurizer.py",
     "components/symptom_entities.py",
+    "components/symptom_first.py",
     "bot/encoder.py",
     *PIPELINE_INPUTS,
 )

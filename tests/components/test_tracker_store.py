@@ -7,6 +7,7 @@ import sqlite3
 import time
 
 import pytest
+import sqlalchemy.exc
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -100,7 +101,7 @@ def test_failed_write_is_recorded_for_the_channel(store, domain, tmp_path):
     turn(tracker, 1)
     with sqlite3.connect(store.engine.url.database) as db:
         db.execute("DROP TABLE events")
-    with pytest.raises(Exception):
+    with pytest.raises(sqlalchemy.exc.OperationalError):
         run(store.save(tracker))
     assert store.pop_failure("fail-1") == "write"
     assert store.pop_failure("fail-1") is None
@@ -109,7 +110,7 @@ def test_failed_write_is_recorded_for_the_channel(store, domain, tmp_path):
 def test_failed_read_is_recorded_for_the_channel(store):
     with sqlite3.connect(store.engine.url.database) as db:
         db.execute("DROP TABLE events")
-    with pytest.raises(Exception):
+    with pytest.raises(sqlalchemy.exc.OperationalError):
         run(store.retrieve("fail-2"))
     assert store.pop_failure("fail-2") == "read"
 

@@ -134,3 +134,11 @@ def test_state_round_trips_through_a_slot_value():
 
 def test_advance_with_nothing_left_finishes():
     assert advance(TriageState()).done
+
+
+def test_answer_labelled_as_a_report_but_naming_no_symptom_opens_no_new_questions():
+    state = begin("report_bone_pain", ent("symptom", "bone pain"))
+    before = set(state.findings.categories)
+    result = on_message(state, Turn("its easing off", "report_bone_pain", 0.68, (), "m1"))
+    assert set(result.state.findings.categories) == before
+    assert not result.new_symptom

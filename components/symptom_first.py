@@ -1,0 +1,75 @@
+"""A message that names a symptom goes to triage, even when the intent is uncertain.
+
+Rasa's ``FallbackClassifier`` turns low-confidence or ambiguous predictions into
+``nlu_fallback``, and the two-stage fallback then asks "did you mean ...?" before anything
+else. For "my hip aches and my eyes have gone yellow" (bone pain and tummy symptoms scored
+0.49 each) that would put a clarifying question before red-flag screening. When the lexicon
+found a symptom that is not negated, and a symptom report is among the two best intents, this
+component restores that symptom report: the triage questions that follow confirm the details,
+and every symptom named in the message is assessed (bot.triage.prefill).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.vocabulary import SYMPTOM_INTENTS
+
+FALLBACK = "nlu_fallback"
+
+
+def symptom_report_override(
+    intent: dict[str, Any] | None, ranking: list[dict[str, Any]], entities: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The symptom-report intent to use instead of ``nlu_fallback``, or None to keep it."""
+    if not intent or intent.get("name") != FALLBACK:
+        return None
+    named = any(e.get("entity") == "symptom" and e.get("role") != "negated" for e in entities)
+    if not named:
+        return None
+    candidates = [r for r in ranking if r.get("name") != FALLBACK][:2]
+    return next((r for r in candidates if r.get("name") in SYMPTOM_INTENTS), None)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SymptomFirst(GraphComponent):
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [FallbackClassifier]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SymptomFirst:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            chosen = symptom_report_override(
+                message.get(INTENT), ranking, message.get(ENTITIES) or []
+            )
+            if chosen:
+                message.set(INTENT, dict(chosen), add_to_output=True)
+                message.set(
+                    INTENT_RANKING_KEY,
+                    [r for r in ranking if r.get("name") != FALLBACK],
+                    add_to_output=True,
+                )
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
