@@ -174,40 +174,105 @@ class CrossValidation:
     per_intent: dict[str, dict[str, float]]
 
 
+def stratified_folds(
+    examples: Sequence[Example], folds: int, seed: int = 20241125
+) -> list[list[int]]:
+    """Indices of each fold; every intent spread evenly over the folds (deterministic)."""
+    import random
+
+    by_intent: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_intent.setdefault(ex.intent, []).append(i)
+    rng = random.Random(seed)  # noqa: S311 - shuffles folds, not a secret
+    result: list[list[int]] = [[] for _ in range(folds)]
+    offset = 0
+    for intent in sorted(by_intent):
+        indices = by_intent[intent]
+        rng.shuffle(indices)
+        for j, index in enumerate(indices):
+            result[(offset + j) % folds].append(index)
+        offset += len(indices)
+    return result
+
+
+def _write_nlu(path: Path, raw_lines: Sequence[tuple[str, str]]) -> None:
+    """Rasa NLU YAML from (intent, example as written, annotations kept) pairs."""
+    blocks: dict[str, list[str]] = {}
+    for intent, text in raw_lines:
+        blocks.setdefault(intent, []).append(text)
+    out = ['version: "3.1"', "nlu:"]
+    for intent, texts in blocks.items():
+        out += [f"- intent: {intent}", "  examples: |"] + [f"    - {t}" for t in texts]
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
 def cross_validate(project_root: Path, folds: int, out_dir: Path) -> CrossValidation:
-    """k-fold cross-validation of the NLU pipeline with Rasa's own ``rasa test nlu``."""
+    """k-fold cross-validation of the NLU pipeline on the training data.
+
+    Each fold is trained (``rasa train nlu``) and evaluated (``python -m bot.evaluation``) in
+    processes of its own, so one fold's TensorFlow state (about 1 GB) is released before the
+    next, and the folds are stratified by intent with a fixed seed, so runs are comparable.
+    """
     import json
     import subprocess
+    import sys
 
+    from bot.nlu_data import read_examples
     from bot.stack import rasa_cli
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        *rasa_cli(),
-        "test",
-        "nlu",
-        "--nlu",
-        "data/nlu.yml",
-        "--config",
-        "config.yml",
-        "--cross-validation",
-        "--folds",
-        str(folds),
-        "--out",
-        str(out_dir),
-        "--quiet",
-    ]
-    subprocess.run(cmd, cwd=project_root, check=True, capture_output=True)
-    report = json.loads((out_dir / "intent_report.json").read_text())
-    per_intent = {
-        k: v for k, v in report.items() if isinstance(v, dict) and "f1-score" in v and k[0] != " "
-    }
-    per_intent = {k: v for k, v in per_intent.items() if not k.endswith("avg")}
+    raw = read_examples(project_root / "data" / "nlu.yml")
+    examples = [Example(strip_annotations(r.text), r.intent) for r in raw]
+    pairs: list[tuple[str, str]] = []
+    for n, test_indices in enumerate(stratified_folds(examples, folds), 1):
+        held = set(test_indices)
+        train_file = out_dir / f"fold{n}_train.yml"
+        test_file = out_dir / f"fold{n}_test.yml"
+        _write_nlu(train_file, [(r.intent, r.text) for i, r in enumerate(raw) if i not in held])
+        _write_nlu(test_file, [(r.intent, r.text) for i, r in enumerate(raw) if i in held])
+        subprocess.run(
+            [
+                *rasa_cli(),
+                "train",
+                "nlu",
+                "--nlu",
+                str(train_file),
+                "--config",
+                "config.yml",
+                "--out",
+                str(out_dir),
+                "--fixed-model-name",
+                f"fold{n}",
+                "--quiet",
+            ],
+            cwd=project_root,
+            check=True,
+            capture_output=True,
+        )
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot.evaluation",
+                str(out_dir / f"fold{n}.tar.gz"),
+                str(test_file),
+            ],
+            cwd=project_root,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        pairs += [tuple(p) for p in json.loads(done.stdout.strip().splitlines()[-1])]
+        (out_dir / f"fold{n}.tar.gz").unlink(missing_ok=True)
+    report = score(pairs)
     return CrossValidation(
         folds=folds,
-        accuracy=float(report.get("accuracy", 0.0)),
-        macro_f1=float(report["macro avg"]["f1-score"]),
-        per_intent=per_intent,
+        accuracy=report.accuracy,
+        macro_f1=report.macro_f1,
+        per_intent={
+            s.intent: {"precision": s.precision, "recall": s.recall, "f1-score": s.f1}
+            for s in report.per_intent
+        },
     )
 
 
@@ -281,3 +346,17 @@ def html_report(markdown: str) -> str:
         "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
         "td{border:1px solid #ccc;padding:2px 6px}img{max-width:100%}</style>" + "\n".join(body)
     )
+
+
+def _main() -> None:
+    """``python -m bot.evaluation MODEL NLU_FILE``: prints [[expected, predicted], ...]."""
+    import json
+    import sys
+
+    model, data = Path(sys.argv[1]), Path(sys.argv[2])
+    parse = model_parser(model)
+    print(json.dumps([[ex.intent, parse(ex.text)] for ex in load_examples(data)]))
+
+
+if __name__ == "__main__":
+    _main()
