@@ -82,16 +82,17 @@ class Stack:
 EXPERIMENTS_DIR = Path(__file__).resolve().parent / "experiments"
 
 
-def experiment_env(name: str | None) -> dict[str, str]:
-    """PYTHONPATH that makes every process of the stack import an experiment's
-    sitecustomize.py (bench/experiments/NAME)."""
-    if not name:
+def experiment_env(names: str | None) -> dict[str, str]:
+    """Environment that makes every process of the stack load candidate fixes
+    (``bench/experiments/NAME.py``, comma-separated) through experiments/site/sitecustomize.py."""
+    if not names:
         return {}
-    folder = EXPERIMENTS_DIR / name
-    if not (folder / "sitecustomize.py").exists():
-        raise SystemExit(f"no experiment {name!r} in {EXPERIMENTS_DIR}")
+    for name in names.split(","):
+        if not (EXPERIMENTS_DIR / f"{name}.py").exists():
+            raise SystemExit(f"no experiment {name!r} in {EXPERIMENTS_DIR}")
     rest = os.environ.get("PYTHONPATH")
-    return {"PYTHONPATH": str(folder) + (os.pathsep + rest if rest else "")}
+    site = str(EXPERIMENTS_DIR / "site")
+    return {"PYTHONPATH": site + (os.pathsep + rest if rest else ""), "BENCH_EXPERIMENTS": names}
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """Candidate fixes measured by the benchmarks before they go into the application.
 
-Each sub-folder holds a ``sitecustomize.py``; ``bench.support.stack(experiment=NAME)`` puts
-that folder on the stack's PYTHONPATH, so Python imports it at start-up in each process.
+Each ``NAME.py`` here patches a library at import time; ``--experiment NAME[,NAME2]`` of the
+benchmarks starts the stack with ``site/`` on PYTHONPATH, whose sitecustomize.py loads the
+named files in every process of the stack.
 """
