@@ -4,6 +4,7 @@ the OpenAPI document, and the partial-turn guard in front of Rasa."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Iterator
 
 import httpx
@@ -313,6 +314,12 @@ def test_openapi_describes_every_endpoint_and_the_chat_errors(gateway):
 # ---- partial turns: the action server behind Rasa ------------------------------------------------
 
 
+def run_coroutine(coroutine):
+    """asyncio.run in its own thread: Playwright's sync API may hold this thread's loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _fake_rasa(actions_up: list[bool], replies: list[dict]) -> tuple[RasaClient, list[str]]:
     """Rasa answering ``replies``; the action server's health answers from ``actions_up``."""
     calls: list[str] = []
@@ -335,14 +342,14 @@ def _fake_rasa(actions_up: list[bool], replies: list[dict]) -> tuple[RasaClient,
 def test_turn_is_not_sent_when_the_action_server_is_down():
     client, calls = _fake_rasa([False], [{"text": "partial"}])
     with pytest.raises(RasaUnavailable, match="not sent"):
-        asyncio.run(client.send("session-1", "my back hurts"))
+        run_coroutine(client.send("session-1", "my back hurts"))
     assert calls == ["/health"]  # Rasa never saw the message: nothing half-stored
 
 
 def test_partial_turn_when_the_action_server_dies_during_it_is_unavailable():
     client, calls = _fake_rasa([True, False], [{"text": "a rule's reply, no triage"}])
     with pytest.raises(RasaUnavailable, match="during the turn"):
-        asyncio.run(client.send("session-1", "my back hurts"))
+        run_coroutine(client.send("session-1", "my back hurts"))
     assert calls == ["/health", "/webhooks/rest/webhook", "/health"]
 
 
@@ -354,7 +361,7 @@ def test_complete_turn_passes_both_checks():
             {"custom": {"triage": {"level": "soon", "symptoms": ["back pain"], "advice": "x"}}},
         ],
     )
-    turn = asyncio.run(client.send("session-1", "my back hurts"))
+    turn = run_coroutine(client.send("session-1", "my back hurts"))
     assert turn.replies == [
         {"text": "Is it worse at night?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
     ]

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import sqlite3
@@ -33,6 +34,12 @@ from tests.integration.conftest import Stack, free_port
 pytestmark = pytest.mark.integration
 
 RASA_TIMEOUT = 8  # seconds: the gateway's wait for Rasa in the own-stack tests
+
+
+def run_coroutine(coroutine):
+    """asyncio.run in its own thread: Playwright's sync API may hold this thread's loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def count_events(db: Path, session_id: str | None = None) -> int:
@@ -193,7 +200,7 @@ def test_rasa_socketio_channel_answers_and_lands_in_the_same_tracker_store(stack
             await client.disconnect()
         return received
 
-    messages = asyncio.run(talk())
+    messages = run_coroutine(talk())
     assert any("911" in m.get("text", "") for m in messages)
     assert count_events(stack.tracker_db, session_id) > 0
 
