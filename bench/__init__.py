@@ -1,0 +1,1 @@
+"""Benchmarks: load generator, long conversations, start-up and memory (see BENCHMARKS.md)."""
