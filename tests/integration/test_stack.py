@@ -55,3 +55,18 @@ def test_rasa_and_action_server_listen_on_loopback_only(stack: Stack):
         port = int(url.rsplit(":", 1)[1])
         hosts = {c.laddr.ip for c in listening if c.laddr.port == port}
         assert hosts == {"127.0.0.1"}, (port, hosts)
+
+
+def test_ctrl_c_stops_all_three_cleanly_and_a_second_start_does_not_retrain(tmp_path, model_path):
+    from tests.integration.conftest import start_stack, stop_stack
+
+    own = start_stack(tmp_path)
+    ports = [int(u.rsplit(":", 1)[1]) for u in (own.rasa_url, own.action_url, own.gateway_url)]
+    assert "training model" not in own.logs()
+    code = stop_stack(own)
+    assert code in (0, 130), own.logs()[-3000:]  # 130: the conventional exit after Ctrl-C
+    assert "SIGKILL" not in own.logs()  # every process stopped when asked
+    listening = {
+        c.laddr.port for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN
+    }
+    assert not set(ports) & listening
