@@ -6,6 +6,7 @@ when one exits or on Ctrl-C. Ports, URLs and stores come from the settings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -115,12 +116,30 @@ def gateway_command(settings: Settings) -> list[str]:
     ]
 
 
-def _announce_when_ready(settings: Settings, started: float, timeout: float = 600) -> None:
+def warm_up(settings: Settings, jwt_secret: str) -> None:
+    """Parses one message on every Rasa replica, so TensorFlow traces its graphs now rather
+    than during the first person's first message (about 8 s on a fresh process)."""
+    from bot.rasa_api import auth_headers
+
+    for url in settings.rasa_urls:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.post(
+                f"{url}/model/parse",
+                json={"text": "my back hurts"},
+                headers=auth_headers(jwt_secret),
+                timeout=60,
+            )
+
+
+def _announce_when_ready(
+    settings: Settings, started: float, jwt_secret: str, timeout: float = 600
+) -> None:
     url = f"http://{settings.gateway_host}:{settings.gateway_port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                warm_up(settings, jwt_secret)
                 print(
                     f"\n==> ready in {time.monotonic() - started:.0f} s: open {url}/ "
                     f"(chat API {url}/api/v1/chat, clinicians {url}/clinician). "
@@ -153,7 +172,9 @@ def run_stack(settings: Settings, model: Path) -> int:
         cmd = supervised(rasa_command(settings, model, jwt_secret, replica))
         manager.add_process(name, _join(cmd), env=env, cwd=cwd)
     manager.add_process("gateway", _join(gateway_command(settings)), env=env, cwd=cwd)
-    threading.Thread(target=_announce_when_ready, args=(settings, started), daemon=True).start()
+    threading.Thread(
+        target=_announce_when_ready, args=(settings, started, jwt_secret), daemon=True
+    ).start()
     manager.loop()
     return manager.returncode or 0
 

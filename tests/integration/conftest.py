@@ -75,6 +75,16 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 240) -> Non
     raise TimeoutError("the stack did not become ready")
 
 
+def wait_announced(stack: Stack, timeout: float = 180) -> None:
+    """`bot run` announces "ready" once Rasa has parsed a warm-up message on every replica."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "==> ready in" in stack.logs():
+            return
+        time.sleep(0.5)
+    raise TimeoutError("bot run did not announce that it is ready")
+
+
 def start_stack(tmp: Path, **extra_env: str) -> Stack:
     ports = {"rasa": free_port(), "actions": free_port(), "gateway": free_port()}
     state_dir = tmp / "state"
@@ -101,6 +111,7 @@ def start_stack(tmp: Path, **extra_env: str) -> Stack:
     )
     try:
         wait_ready(stack.gateway_url, process)
+        wait_announced(stack)
     except Exception:
         stop_stack(stack)
         print(stack.logs()[-5000:])
