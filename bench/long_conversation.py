@@ -10,7 +10,7 @@ For each target the conversation runs alone (sequential turns, no other load), a
 records its wall-clock latency and the CPU time the Rasa process spent on it (less sensitive
 to what else a shared machine is doing). Reported, comparing the same kind of turns: small
 talk on turns 1-10 ("turn 5") against turns 195-205 ("turn 200"), target ratio <= 1.2; and
-the last triage's turns against the first triage's.
+the opening symptom report of each triage (turns 11, 51, ...).
 """
 
 from __future__ import annotations
@@ -103,19 +103,18 @@ def windows(records: list[dict[str, Any]]) -> dict[str, Any]:
     ok = [r for r in records if r["ok"]]
     early = _stats([r for r in ok if EARLY[0] <= r["turn"] <= EARLY[1] and r["kind"] == "chat"])
     late = _stats([r for r in ok if LATE[0] <= r["turn"] <= LATE[1] and r["kind"] == "chat"])
-    triages = sorted({r["triage_number"] for r in ok if r["triage_number"]})
-    first = _stats([r for r in ok if triages and r["triage_number"] == triages[0]])
-    last = _stats([r for r in ok if triages and r["triage_number"] == triages[-1]])
-    last_turns = [r["turn"] for r in ok if triages and r["triage_number"] == triages[-1]]
+    # The first turn of each triage (the symptom report) is the same kind of turn each time;
+    # later triages ask fewer questions (red flags already answered in this conversation).
+    openings = [r for r in ok if r["kind"] == "triage" and r["message"] in OPENINGS]
     return {
         "chat, turns 1-10": early,
         "chat, turns 195-205": late,
-        "first triage (turns 11-)": first,
-        f"last triage (turns {min(last_turns, default=0)}-)": last,
+        "triage openings": [
+            {"turn": r["turn"], "latency": r["latency"], "rasa_cpu": r["rasa_cpu"]}
+            for r in openings
+        ],
         "ratio_latency": _ratio(late, early, "latency"),
         "ratio_rasa_cpu": _ratio(late, early, "rasa_cpu"),
-        "ratio_triage_latency": _ratio(last, first, "latency"),
-        "ratio_triage_rasa_cpu": _ratio(last, first, "rasa_cpu"),
     }
 
 
@@ -140,7 +139,7 @@ def markdown(result: dict[str, Any]) -> str:
     spans: list[str] = []
     for name, data in result["targets"].items():
         w = data["windows"]
-        spans = [k for k in w if not k.startswith("ratio")]
+        spans = [k for k in w if k.startswith("chat")]
         cells = [name]
         for span in spans:
             lat, cpu = w[span]["latency"], w[span]["rasa_cpu"]
@@ -154,14 +153,20 @@ def markdown(result: dict[str, Any]) -> str:
             return f"{w[key]:.2f}" if w[key] else "-"
 
         cells.append(f"{r('ratio_latency')} (CPU {r('ratio_rasa_cpu')})")
-        cells.append(f"{r('ratio_triage_latency')} (CPU {r('ratio_triage_rasa_cpu')})")
+        cells.append(
+            ", ".join(
+                f"{o['turn']}: {o['latency'] * 1000:.0f}"
+                + (f" ({o['rasa_cpu'] * 1000:.0f})" if o["rasa_cpu"] is not None else "")
+                for o in w["triage openings"]
+            )
+        )
         cells.append(f"{data['dispositions']} / {data['errors']}")
         rows.append(cells)
     headers = [
         "target",
         *spans,
         "turn 200 / turn 5 (chat)",
-        "last / first triage",
+        "symptom report at turn: ms (Rasa CPU ms)",
         "dispositions / errors",
     ]
     return (

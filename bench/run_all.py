@@ -69,11 +69,13 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         for name, data in longc["targets"].items():
             ratio = data["windows"]["ratio_latency"]
             cpu = data["windows"]["ratio_rasa_cpu"]
+            # Judged on the worse of wall-clock latency and Rasa CPU time: one conversation's
+            # latencies on a shared machine move with the other work, CPU time much less.
             out.append(
                 (
-                    f"turn 200 <= 1.2 x turn 5 ({name})",
+                    f"turn 200 <= 1.2 x turn 5 ({name}; latency and Rasa CPU)",
                     f"{ratio:.2f} (Rasa CPU {cpu:.2f})" if ratio and cpu else f"{ratio}",
-                    bool(ratio and ratio <= 1.2),
+                    bool(ratio and cpu and max(ratio, cpu) <= 1.2),
                 )
             )
     soaked = result.get("soak", {}).get("soak")
