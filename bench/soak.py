@@ -209,10 +209,14 @@ def main() -> None:
     )
     add_arguments(parser)
     parser.add_argument("--experiment", help="a candidate fix from bench/experiments/")
+    parser.add_argument("--env", nargs="*", default=[], help="KEY=VALUE for the started stack")
     args = parser.parse_args()
-    with stack("soak", experiment=args.experiment) as running:
+    env = dict(item.split("=", 1) for item in args.env)
+    with stack("soak", experiment=args.experiment, **env) as running:
         result = run(running, args)
     result["machine"] = machine()
+    result["experiment"] = args.experiment
+    result["stack_env"] = env
     text = markdown(result)
     print(text)
     save("soak", result, text)

@@ -10,24 +10,28 @@ once per schema. Proposed fix: the same in ``bot/rasa_entry.py`` (patch
 
 import json
 
-import jsonschema
+from sitecustomize import when_imported
 
-_original = jsonschema.validate
 _validators = {}
 
 
-def validate(instance, schema, cls=None, *args, **kwargs):
-    if cls is not None or args or kwargs:
-        return _original(instance, schema, cls, *args, **kwargs)
-    key = json.dumps(schema, sort_keys=True)
-    validator = _validators.get(key)
-    if validator is None:
-        cls = jsonschema.validators.validator_for(schema)
-        cls.check_schema(schema)
-        validator = _validators[key] = cls(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
-    if error is not None:
-        raise error
+def _patch(jsonschema):
+    original = jsonschema.validate
+
+    def validate(instance, schema, cls=None, *args, **kwargs):
+        if cls is not None or args or kwargs:
+            return original(instance, schema, cls, *args, **kwargs)
+        key = json.dumps(schema, sort_keys=True)
+        validator = _validators.get(key)
+        if validator is None:
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validator = _validators[key] = cls(schema)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            raise error
+
+    jsonschema.validate = validate
 
 
-jsonschema.validate = validate
+when_imported("jsonschema", _patch)

@@ -9,16 +9,23 @@ the last transactions). Proposed fix: the same ``connect`` listener for sqlite U
 ``components/tracker_store.py`` (PostgreSQL, the production store, is unaffected).
 """
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sitecustomize import when_imported
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_wal(dbapi_connection, connection_record):
-    module = type(dbapi_connection).__module__
-    if "sqlite" not in module:
+def _on_connect(dbapi_connection, connection_record):
+    if "sqlite" not in type(dbapi_connection).__module__:
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _patch(sqlalchemy):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    event.listen(Engine, "connect", _on_connect)
+
+
+when_imported("sqlalchemy", _patch)
