@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument(
         "--baseline-env", nargs="*", default=[], help="KEY=VALUE for the baseline stack"
     )
+    parser.add_argument("--baseline-experiment", help="candidate fixes applied to both stacks")
     parser.add_argument("--target", choices=["direct", "gateway"], default="direct")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--think", type=float, default=0.0)
@@ -91,18 +92,26 @@ def main() -> None:
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.env)
     base_env = dict(item.split("=", 1) for item in args.baseline_env)
+    variant_experiment = ",".join(filter(None, [args.baseline_experiment, args.experiment]))
     with ExitStack() as stacks_cm:
         stacks = {
-            "baseline": stacks_cm.enter_context(stack("baseline", **base_env)),
-            "variant": stacks_cm.enter_context(stack("variant", experiment=args.experiment, **env)),
+            "baseline": stacks_cm.enter_context(
+                stack("baseline", experiment=args.baseline_experiment, **base_env)
+            ),
+            "variant": stacks_cm.enter_context(
+                stack("variant", experiment=variant_experiment or None, **env)
+            ),
         }
         merged = asyncio.run(_measure(stacks, args))
     description = " ".join(
         ([f"experiment {args.experiment}"] if args.experiment else [])
         + [f"{k}={v}" for k, v in env.items()]
     )
-    if base_env:
-        description += " (baseline: " + " ".join(f"{k}={v}" for k, v in base_env.items()) + ")"
+    if base_env or args.baseline_experiment:
+        both = [f"{k}={v}" for k, v in base_env.items()]
+        if args.baseline_experiment:
+            both.append(f"experiment {args.baseline_experiment}")
+        description += " (baseline: " + " ".join(both) + ")"
     result = {
         "variant_description": description,
         "target": args.target,
