@@ -41,3 +41,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path):
     s = start_stack(tmp_path_factory.mktemp("stack"))
     yield s
     stop_stack(s)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which breaks later tests that run coroutines."""
+    browser = [i for i in items if "tests/browser/" in i.nodeid]
+    others = [i for i in items if "tests/browser/" not in i.nodeid]
+    items[:] = others + browser
