@@ -219,6 +219,7 @@ def cross_validate(project_root: Path, folds: int, out_dir: Path) -> CrossValida
 
     from bot.nlu_data import read_examples
     from bot.stack import rasa_cli
+    from bot.training import training_env
 
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = read_examples(project_root / "data" / "nlu.yml")
@@ -248,6 +249,7 @@ def cross_validate(project_root: Path, folds: int, out_dir: Path) -> CrossValida
             cwd=project_root,
             check=True,
             capture_output=True,
+            env=training_env(),
         )
         done = subprocess.run(
             [
