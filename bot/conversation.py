@@ -25,6 +25,7 @@ from bot.triage import (
     triage_level,
 )
 from bot.triage.engine import Disposition
+from bot.vocabulary import QUESTION_INTENTS
 
 #: After this many replies that don't answer a question, record "not sure" and move on
 #: (uncertainty never lowers the level, so this is the safe default).
@@ -38,20 +39,7 @@ STOP_INTENTS = frozenset({"goodbye"})
 #: Intents that interrupt the questions without answering them: the bot replies to them,
 #: then asks the same question again (they don't count as a misunderstanding).
 INTERRUPTION_INTENTS = frozenset(
-    {
-        "ask_routine_tests",
-        "ask_metastatic_info",
-        "ask_symptoms_to_watch",
-        "ask_diagnosis_tests",
-        "ask_treatment",
-        "ask_prevention",
-        "ask_prognosis",
-        "bot_challenge",
-        "out_of_scope",
-        "request_clinician",
-        "thank",
-        "greet",
-    }
+    {*QUESTION_INTENTS, "bot_challenge", "out_of_scope", "request_clinician", "thank", "greet"}
 )
 
 
