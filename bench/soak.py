@@ -89,6 +89,8 @@ async def soak(gateway_url: str, rasa_url: str, pids: dict[str, int], args) -> d
 def reloads(stack, count: int) -> dict[str, Any]:
     bot = str(Path(sys.executable).with_name("bot"))
     pids = stack.pids()
+    for i in range(3):  # the first turns allocate TensorFlow's buffers: not a reload's doing
+        _answers(stack.gateway_url, 900 + i)
     before = rss(pids)
     rows = []
     for i in range(1, count + 1):
