@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.rasa_client import RasaClient
@@ -53,15 +55,39 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def user_turn_stored_since(engine: Engine) -> Callable[[str, float], Awaitable[bool]]:
+    """Whether the tracker store holds a user message of this conversation sent after a time
+    (used before failing a dropped turn over to another replica)."""
+    query = text(
+        "SELECT MAX(timestamp) FROM events WHERE sender_id = :sender AND type_name = 'user'"
+    )
+
+    def check(sender: str, since: float) -> bool:
+        try:
+            with engine.connect() as conn:
+                latest = conn.execute(query, {"sender": sender}).scalar()
+        except Exception:  # database unreachable: assume stored, answer 503, never resend
+            return True
+        return latest is not None and latest >= since - 0.05
+
+    async def stored(sender: str, since: float) -> bool:
+        return await asyncio.to_thread(check, sender, since)
+
+    return stored
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.rasa = RasaClient(
-            settings.rasa_urls, settings.rasa_timeout_seconds, action_url=settings.action_url
-        )
         app.state.engine = create_engine(settings.effective_tracker_store_url, pool_pre_ping=True)
+        app.state.rasa = RasaClient(
+            settings.rasa_urls,
+            settings.rasa_timeout_seconds,
+            action_url=settings.action_url,
+            stored_since=user_turn_stored_since(app.state.engine),
+        )
         # Clinician tables: Alembic migrations up to date (an empty database included).
         app.state.clinician = ClinicianService.start(settings, app.state.engine)
         try:

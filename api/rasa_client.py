@@ -15,17 +15,21 @@ probes are loopback GETs on a kept-alive connection, about a millisecond each.
 
 With several Rasa replicas (``RASA_REPLICAS``) each conversation stays on one replica, chosen
 by a hash of its id, so its turns are processed in order by one process; when that replica
-refuses the connection or drops it (down, restarting) the turn goes to the next one. Both
-share the PostgreSQL tracker store and the Redis lock store, so the conversation continues
-there. A timeout is never retried elsewhere: the first replica may still be working on the
-turn. (A replica dying after storing a turn but before answering could make the retry store
-the message twice; a message is never lost.)
+refuses the connection (down, restarting) the turn goes to the next one. Both share the
+PostgreSQL tracker store and the Redis lock store, so the conversation continues there. When
+a replica drops the connection instead, it may have died after storing the turn: the
+tracker store is asked first (``stored_since``), and only a turn that is not there is sent to
+the next replica, so no answer is ever counted twice ("no" to two red-flag questions). A
+timeout is never retried elsewhere: the first replica may still be working on the turn.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +82,7 @@ class RasaClient:
         timeout_seconds: float,
         action_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        stored_since: Callable[[str, float], Awaitable[bool]] | None = None,
     ) -> None:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self._urls = [url.rstrip("/") for url in urls]
@@ -87,6 +92,7 @@ class RasaClient:
             transport=transport,
         )
         self._action_health = f"{action_url}/health" if action_url else None
+        self._stored_since = stored_since
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -95,11 +101,16 @@ class RasaClient:
         """The action server answers its health check (always true when none is configured)."""
         if self._action_health is None:
             return True
-        try:
-            response = await self._client.get(self._action_health, timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200
+        for attempt in range(2):  # once more before a 503: a busy machine can be slow to answer
+            try:
+                response = await self._client.get(self._action_health, timeout=3.0)
+                if response.status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            if attempt == 0:
+                await asyncio.sleep(0.3)
+        return False
 
     async def send(self, session_id: str, message: str) -> BotTurn:
         if not await self.actions_ready():
@@ -117,14 +128,19 @@ class RasaClient:
     async def _send(self, session_id: str, message: str) -> BotTurn:
         body = {"sender": session_id, "message": message}
         for url in self.replicas_for(session_id):
+            sent_at = time.time()
             try:
                 response = await self._client.post(f"{url}/webhooks/rest/webhook", json=body)
                 break
+            except httpx.ConnectError:
+                logger.warning("rasa replica %s refused the connection; trying the next", url)
             except (httpx.NetworkError, httpx.RemoteProtocolError) as err:
-                # Refused, or a kept-alive connection to a replica that has died since.
-                logger.warning(
-                    "rasa replica %s unreachable (%s); trying the next", url, type(err).__name__
-                )
+                # A dropped connection: the replica died, maybe after storing this turn.
+                if self._stored_since is None or await self._stored_since(session_id, sent_at):
+                    raise RasaUnavailable(
+                        f"rasa replica dropped the turn ({type(err).__name__})"
+                    ) from err
+                logger.warning("rasa replica %s dropped an unstored turn; trying the next", url)
             except httpx.TimeoutException as err:
                 raise RasaUnavailable("rasa timeout") from err
             except httpx.HTTPError as err:

@@ -340,17 +340,24 @@ def _fake_rasa(actions_up: list[bool], replies: list[dict]) -> tuple[RasaClient,
 
 
 def test_turn_is_not_sent_when_the_action_server_is_down():
-    client, calls = _fake_rasa([False], [{"text": "partial"}])
+    client, calls = _fake_rasa([False, False], [{"text": "partial"}])
     with pytest.raises(RasaUnavailable, match="not sent"):
         run_coroutine(client.send("session-1", "my back hurts"))
-    assert calls == ["/health"]  # Rasa never saw the message: nothing half-stored
+    assert calls == ["/health", "/health"]  # asked twice; Rasa never saw the message
 
 
 def test_partial_turn_when_the_action_server_dies_during_it_is_unavailable():
-    client, calls = _fake_rasa([True, False], [{"text": "a rule's reply, no triage"}])
+    client, calls = _fake_rasa([True, False, False], [{"text": "a rule's reply, no triage"}])
     with pytest.raises(RasaUnavailable, match="during the turn"):
         run_coroutine(client.send("session-1", "my back hurts"))
-    assert calls == ["/health", "/webhooks/rest/webhook", "/health"]
+    assert calls == ["/health", "/webhooks/rest/webhook", "/health", "/health"]
+
+
+def test_one_slow_health_answer_is_not_a_503():
+    client, calls = _fake_rasa([False, True, True], [{"text": "hello"}])
+    turn = run_coroutine(client.send("session-1", "hello"))
+    assert turn.replies[0]["text"] == "hello"
+    assert calls == ["/health", "/health", "/webhooks/rest/webhook", "/health"]
 
 
 def test_complete_turn_passes_both_checks():

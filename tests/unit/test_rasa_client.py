@@ -111,3 +111,49 @@ def test_all_replicas_down_is_unavailable():
     client, _ = _replicas({"r1", "r2", "r3"})
     with pytest.raises(RasaUnavailable, match="no rasa replica"):
         asyncio.run(client._send("conversation-7", "hi"))
+
+
+def _dropping(stored: bool):
+    import httpx
+
+    from api.rasa_client import RasaClient
+
+    hits: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hits.append(request.url.host)
+        if len(hits) == 1:
+            raise httpx.ReadError("connection reset", request=request)
+        return httpx.Response(200, json=[{"text": "ok"}])
+
+    async def stored_since(session: str, since: float) -> bool:
+        return stored
+
+    client = RasaClient(
+        ["http://r1", "http://r2"],
+        2,
+        transport=httpx.MockTransport(handler),
+        stored_since=stored_since,
+    )
+    return client, hits
+
+
+def test_dropped_turn_not_stored_fails_over():
+    import asyncio
+
+    client, hits = _dropping(stored=False)
+    asyncio.run(client._send("conversation-9", "no"))
+    assert len(hits) == 2 and hits[0] != hits[1]
+
+
+def test_dropped_turn_already_stored_is_not_sent_twice():
+    import asyncio
+
+    import pytest
+
+    from api.rasa_client import RasaUnavailable
+
+    client, hits = _dropping(stored=True)
+    with pytest.raises(RasaUnavailable, match="dropped the turn"):
+        asyncio.run(client._send("conversation-9", "no"))
+    assert len(hits) == 1
