@@ -22,7 +22,8 @@ import json
 import logging
 from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
@@ -71,6 +72,14 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, recent_turns: int | str = 8, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Test each pooled connection before use, so that after a database restart the next
+        # turn reconnects instead of failing once per stale connection.
+        plain = self.engine
+        self.engine = sa.create_engine(
+            plain.url, pool_pre_ping=True, **create_engine_kwargs(plain.url)
+        )
+        plain.dispose()
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.recent_turns = int(recent_turns)
         self._failures: dict[str, str] = {}
 
