@@ -4,7 +4,8 @@ Rasa 3.6 sends uncaught exceptions to Sentry whenever its package ships a write 
 the telemetry setting (``rasa/__main__.py`` calls ``initialize_error_reporting()``
 unconditionally). Conversations here are health data, so nothing may leave the machine:
 this entry point disables telemetry through its environment variable and replaces the crash
-reporter with a no-op before handing over to ``rasa.__main__.main``.
+reporter with a no-op before handing over to ``rasa.__main__.main``. It also applies the
+measured fixes in ``bot.rasa_patches``.
 
 Usage: ``python -m bot.rasa_entry run ...`` (same arguments as ``rasa``).
 """
@@ -20,6 +21,9 @@ def main() -> None:
     import rasa.telemetry
 
     rasa.telemetry.initialize_error_reporting = lambda: None  # type: ignore[assignment]
+    from bot.rasa_patches import validate_action_results_with_one_validator
+
+    validate_action_results_with_one_validator()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
