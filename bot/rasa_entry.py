@@ -21,9 +21,13 @@ def main() -> None:
     import rasa.telemetry
 
     rasa.telemetry.initialize_error_reporting = lambda: None  # type: ignore[assignment]
-    from bot.rasa_patches import validate_action_results_with_one_validator
+    from bot.rasa_patches import (
+        return_memory_after_reloads,
+        validate_action_results_with_one_validator,
+    )
 
     validate_action_results_with_one_validator()
+    return_memory_after_reloads()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

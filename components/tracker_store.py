@@ -6,7 +6,9 @@ Two problems of Rasa 3.6's ``SQLTrackerStore`` (see the design's pitfalls) are h
   events and the policies featurize all of it. ``retrieve`` here hands Rasa only the last
   ``recent_turns`` user turns, preceded by a snapshot of the state at the cut (slot values,
   the active loop), which is all the policies (``max_history`` 4) and the triage form need.
-  The database keeps every event: clinicians and exports read the full record.
+  The query itself is bounded: it reads the rows from the cut on, plus the latest row of
+  each slot and of the active loop before it, so a turn costs the same at turn 5 and turn
+  500. The database keeps every event: clinicians and exports read the full record.
 - **Failures are silent.** Rasa wraps every store in ``FailSafeTrackerStore``, which on a
   failed read starts a new conversation and on a failed write keeps the events in memory,
   and still answers 200. Failed reads and writes are recorded here per conversation, so the
@@ -45,9 +47,17 @@ def recent_events(events: list[dict[str, Any]], recent_turns: int) -> list[dict[
     if len(user_positions) <= recent_turns:
         return events
     cut = user_positions[-recent_turns]
+    return with_snapshot(events[:cut], events[cut:])
+
+
+def with_snapshot(
+    before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``after`` preceded by a new session whose slots and active loop are those that the
+    events in ``before`` leave set."""
     slots: dict[str, Any] = {}
     loop: str | None = None
-    for event in events[:cut]:
+    for event in before:
         kind = event.get("event")
         if kind == "slot":
             slots[event["name"]] = event.get("value")
@@ -55,7 +65,7 @@ def recent_events(events: list[dict[str, Any]], recent_turns: int) -> list[dict[
             loop = event.get("name")
         elif kind in ("session_started", "restart"):
             slots, loop = {}, None
-    stamp = float(events[cut].get("timestamp") or 0.0) - 1e-3
+    stamp = float(after[0].get("timestamp") or 0.0) - 1e-3
     snapshot: list[Event] = [
         ActionExecuted("action_session_start", timestamp=stamp),
         SessionStarted(timestamp=stamp),
@@ -64,7 +74,7 @@ def recent_events(events: list[dict[str, Any]], recent_turns: int) -> list[dict[
     if loop:
         snapshot.append(ActiveLoop(loop, timestamp=stamp))
     snapshot.append(ActionExecuted("action_listen", timestamp=stamp))
-    return [e.as_dict() for e in snapshot] + events[cut:]
+    return [e.as_dict() for e in snapshot] + after
 
 
 class BoundedSQLTrackerStore(SQLTrackerStore):
@@ -90,21 +100,68 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         try:
             with self.session_scope() as session:
-                rows = self._event_query(
-                    session, sender_id, fetch_events_from_all_sessions=False
-                ).all()
-                events = [json.loads(row.data) for row in rows]
+                events = self._recent_session_events(session, sender_id)
         except Exception:
             self._failures[sender_id] = "read"
             logger.error("tracker store read failed for conversation %s", sender_id)
             raise
         if not self.domain or not events:
             return None
-        tracker = DialogueStateTracker.from_dict(
-            sender_id, recent_events(events, self.recent_turns), self.domain.slots
-        )
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         setattr(tracker, _BASELINE, len(tracker.events))
         return tracker
+
+    def _recent_session_events(self, session: Any, sender_id: str) -> list[dict[str, Any]]:
+        """The current session's events as ``recent_events`` would shorten them, read with
+        queries whose cost does not grow with the length of the conversation."""
+        event = self.SQLEvent
+        mine = event.sender_id == sender_id
+        # The session's bounds and order as Rasa's own ``_event_query``: from the timestamp
+        # of the latest ``session_started``, in id order.
+        start = (
+            session.query(sa.func.max(event.timestamp))
+            .filter(mine, event.type_name == SessionStarted.type_name)
+            .scalar()
+        )
+        in_session = [mine] if start is None else [mine, event.timestamp >= start]
+        cut = (
+            session.query(event.id)
+            .filter(*in_session, event.type_name == "user")
+            .order_by(event.id.desc())
+            .offset(self.recent_turns - 1)
+            .limit(1)
+            .scalar()
+        )
+        if cut is None:  # no more than recent_turns user turns: the whole session
+            rows = session.query(event.data).filter(*in_session).order_by(event.id)
+            return [json.loads(row.data) for row in rows]
+        before_cut = [*in_session, event.id < cut]
+        restart = (
+            session.query(sa.func.max(event.id))
+            .filter(*before_cut, event.type_name == "restart")
+            .scalar()
+        )
+        if restart is not None:
+            before_cut.append(event.id > restart)
+        latest_slots = (
+            session.query(sa.func.max(event.id))
+            .filter(*before_cut, event.type_name == "slot")
+            .group_by(event.action_name)
+        )
+        latest_loop = (
+            session.query(sa.func.max(event.id))
+            .filter(*before_cut, event.type_name == "active_loop")
+            .scalar_subquery()
+        )
+        state = (
+            session.query(event.data)
+            .filter(sa.or_(event.id.in_(latest_slots), event.id == latest_loop))
+            .order_by(event.id)
+        )
+        recent = session.query(event.data).filter(*in_session, event.id >= cut).order_by(event.id)
+        return with_snapshot(
+            [json.loads(row.data) for row in state], [json.loads(row.data) for row in recent]
+        )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if self._failures.get(tracker.sender_id) == "read":

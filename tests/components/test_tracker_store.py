@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 
 import pytest
 import sqlalchemy.exc
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.tracker_store import BoundedSQLTrackerStore, recent_events
@@ -135,3 +143,59 @@ def test_turn_after_a_failed_read_is_not_saved(store, domain):
         run(store.save(tracker))
     assert stored_user_events(store, "fail-3") == 0
     assert store.pop_failure("fail-3") == "read"
+
+
+def all_stored_events(store, sender: str) -> list[dict]:
+    with sqlite3.connect(store.engine.url.database) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id=? ORDER BY id", (sender,)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def current_session(events: list[dict]) -> list[dict]:
+    starts = [i for i, e in enumerate(events) if e["event"] == "session_started"]
+    return events[starts[-1] :] if starts else events
+
+
+def test_bounded_query_gives_what_shortening_the_whole_session_gives(store, domain):
+    tracker = DialogueStateTracker("same-1", domain.slots)
+    turn(tracker, 0, SlotSet("clinician_attention", True), SlotSet("triage_level", "soon"))
+    tracker.update(SessionStarted())
+    turn(tracker, 1, SlotSet("triage_level", "routine"), ActiveLoop("triage_form"))
+    turn(tracker, 2, SlotSet("requested_slot", "triage_step"))
+    turn(tracker, 3, Restarted(), SlotSet("triage_level", "urgent"))
+    turn(tracker, 4, ActiveLoop(None), SlotSet("requested_slot", None))
+    for n in range(5, 12):
+        turn(tracker, n, SlotSet("triage_step", f"step {n}"))
+    run(store.save(tracker))
+
+    whole = current_session(all_stored_events(store, "same-1"))
+    expected = recent_events(whole, 3)
+    got = run(store.retrieve("same-1"))
+    assert [e.as_dict() for e in got.events] == expected
+    assert got.get_slot("triage_level") == "urgent"
+    assert got.get_slot("clinician_attention") is False  # True only in the previous session
+    assert got.get_slot("requested_slot") is None
+    assert got.active_loop_name is None
+
+
+def test_rows_before_the_cut_other_than_the_state_are_never_read(store, domain):
+    tracker = DialogueStateTracker("unread-1", domain.slots)
+    turn(tracker, 0, SlotSet("triage_level", "soon"))
+    for n in range(1, 10):
+        turn(tracker, n)
+    run(store.save(tracker))
+    with sqlite3.connect(store.engine.url.database) as db:
+        db.execute(
+            "UPDATE events SET data='not json' WHERE sender_id=? AND type_name='user'"
+            " AND id < (SELECT MAX(id) - 20 FROM events WHERE sender_id=?)",
+            ("unread-1", "unread-1"),
+        )
+    short = run(store.retrieve("unread-1"))
+    assert [e.text for e in short.events if isinstance(e, UserUttered)] == [
+        "message 7",
+        "message 8",
+        "message 9",
+    ]
+    assert short.get_slot("triage_level") == "soon"
