@@ -27,6 +27,12 @@ NOT_JSON_TEXT = [
 ]
 
 
+BODY_TOO_LARGE = {
+    "description": "The body is larger than MAX_REQUEST_BYTES. Nothing is stored.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+
+
 def _validation_detail(exc: RequestValidationError) -> list[dict]:
     """Validation errors without echoing the submitted input back."""
     return [
@@ -49,6 +55,11 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
             chat = schema.get("components", {}).get("schemas", {}).get("ChatRequest")
             if chat:
                 chat["properties"]["message"]["maxLength"] = settings.max_message_chars
+            # BodyLimitMiddleware answers 413 to any request with a body over the limit.
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if "requestBody" in operation:
+                        operation["responses"].setdefault("413", BODY_TOO_LARGE)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -87,7 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_timeout_seconds,
             action_url=settings.action_url,
             stored_since=user_turn_stored_since(app.state.engine),
+            action_probe_seconds=settings.action_probe_seconds,
         )
+        app.state.rasa.start_watching_actions()
         # Clinician tables: Alembic migrations up to date (an empty database included).
         app.state.clinician = ClinicianService.start(settings, app.state.engine)
         try:

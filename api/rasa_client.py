@@ -4,14 +4,16 @@ Rasa 3.6 can answer 200 with an empty list when handling failed (an action serve
 down, a timeout, a lock error). In this bot every user turn produces at least one reply, so an
 empty list is treated as a failure, like a connection error or a timeout.
 
-A *partial* list is the harder case: with the action server down Rasa still runs the turn,
-drops the custom actions' messages (``action_session_start``'s disclaimer, the triage
-questions and disposition) and answers 200 with whatever its own responses said. So the
-client asks the action server's ``/health`` before the turn (a known-down server means the
-turn is not sent at all, so nothing half-done is stored) and again after it (a server that
-died during the turn means its replies may be incomplete). Either way the person gets the
-503 with the emergency guidance instead of a reply that silently lacks the triage. Both
-probes are loopback GETs on a kept-alive connection, about a millisecond each.
+A *partial* list is the harder case: when a custom action fails (action server down, hung or
+erroring) Rasa 3.6 logs it, drops that action's messages (``action_session_start``'s
+disclaimer, the triage questions and disposition) and answers 200 with whatever else it had.
+Inside Rasa such a failure is recorded for the conversation (``components.turn_failures``):
+the turn is not saved and the REST channel answers 503, which this client passes on as the
+safe answer with the emergency guidance. The client also watches the action server's
+``/health`` in the background (every ``ACTION_PROBE_SECONDS``): while it is known to be down,
+each turn asks once more and, if it is still down, gets that answer without being sent
+(within 3.5 s even for a hung server, instead of Rasa's wait for the action server). While
+the action server is up, no probe sits on a turn's path.
 
 With several Rasa replicas (``RASA_REPLICAS``) each conversation stays on one replica, chosen
 by a hash of its id, so its turns are processed in order by one process; when that replica
@@ -25,6 +27,8 @@ timeout is never retried elsewhere: the first replica may still be working on th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -82,6 +86,7 @@ class RasaClient:
         action_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         stored_since: Callable[[str, float], Awaitable[bool]] | None = None,
+        action_probe_seconds: float = 1.0,
     ) -> None:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self._urls = [url.rstrip("/") for url in urls]
@@ -92,16 +97,37 @@ class RasaClient:
         )
         self._action_health = f"{action_url}/health" if action_url else None
         self._stored_since = stored_since
+        self._probe_seconds = action_probe_seconds
+        # Until the first probe answers, turns go through: a failed custom action still
+        # gets the 503 from Rasa itself.
+        self.actions_up = True
+        self._watch: asyncio.Task | None = None
+
+    def start_watching_actions(self) -> None:
+        """Probes the action server in the background until ``close``."""
+        if self._action_health and self._watch is None:
+            self._watch = asyncio.get_running_loop().create_task(self._watch_actions())
+
+    async def _watch_actions(self) -> None:
+        while True:
+            up = await self.actions_ready()
+            if up != self.actions_up:
+                logger.warning("action server is %s", "up again" if up else "down")
+            self.actions_up = up
+            await asyncio.sleep(self._probe_seconds)
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
         await self._client.aclose()
 
     async def actions_ready(self) -> bool:
         """The action server answers its health check (always true when none is configured)."""
         if self._action_health is None:
             return True
-        # Asked once more before a 503 (a busy machine can be slow to answer), within 3.5 s
-        # in all, so a hung action server still gets the person an answer quickly.
+        # Asked once more before calling it down (a busy machine can be slow to answer).
         for timeout in (2.0, 1.5):
             try:
                 response = await self._client.get(self._action_health, timeout=timeout)
@@ -112,12 +138,13 @@ class RasaClient:
         return False
 
     async def send(self, session_id: str, message: str) -> BotTurn:
-        if not await self.actions_ready():
-            raise RasaUnavailable("action server not ready (turn not sent)")
-        turn = await self._send(session_id, message)
-        if not await self.actions_ready():
-            raise RasaUnavailable("action server went down during the turn")
-        return turn
+        if not self.actions_up:
+            # Known down: ask again now (it may just have come back) rather than send a turn
+            # whose custom actions cannot run.
+            self.actions_up = await self.actions_ready()
+            if not self.actions_up:
+                raise RasaUnavailable("action server down (turn not sent)")
+        return await self._send(session_id, message)
 
     def replicas_for(self, session_id: str) -> list[str]:
         """The replicas in the order this conversation tries them: its own one first."""
@@ -146,6 +173,10 @@ class RasaClient:
                 raise RasaUnavailable(f"rasa unreachable ({type(err).__name__})") from err
         else:
             raise RasaUnavailable("no rasa replica reachable")
+        if response.status_code == 503:
+            # The turn was not completed (a custom action or the tracker store failed) and
+            # not saved: see components/channels.py.
+            raise RasaUnavailable("rasa could not complete the turn (503)")
         if response.status_code != 200:
             raise RasaUnavailable(f"rasa answered {response.status_code}")
         try:

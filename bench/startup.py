@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import machine, start
+from bench.common import BENCH_READY_TIMEOUT, launch, machine
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
     ready, memory = [], []
     for _ in range(args.runs):
         tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
-        stack = start(tmp / "state", tmp / "stack.log")
+        stack = launch(tmp / "state", tmp / "stack.log", BENCH_READY_TIMEOUT)
         try:
             ready.append(stack.ready_seconds)
             for i in range(5):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import psutil
 
-from bench.common import ROOT, RunningStack, start
+from bench.common import BENCH_READY_TIMEOUT, ROOT, LocalStack, launch
 
 RESULTS_DIR = ROOT / "results"  # git-ignored
 
@@ -57,7 +57,7 @@ def private_models_dir(tmp: Path) -> Path:
 class Stack:
     """A running stack plus what the benchmarks need to operate it (env for `bot reload`)."""
 
-    running: RunningStack
+    running: LocalStack
     env: dict[str, str]
     tmp: Path
 
@@ -105,18 +105,10 @@ def stack(label: str, experiment: str | None = None, **extra_env: str):
         **extra_env,
     }
     print(f"==> starting the stack ({label}) in {tmp}", flush=True)
-    running = start(tmp / "state", tmp / "stack.log", **env)
-    full_env = {
-        **os.environ,
-        "STATE_DIR": str(tmp / "state"),
-        "RASA_PORT": str(running.ports["rasa"]),
-        "ACTION_PORT": str(running.ports["actions"]),
-        "GATEWAY_PORT": str(running.ports["gateway"]),
-        **env,
-    }
+    running = launch(tmp / "state", tmp / "stack.log", BENCH_READY_TIMEOUT, **env)
     print(f"==> ready in {running.ready_seconds:.0f} s: {running.gateway_url}", flush=True)
     try:
-        yield Stack(running, full_env, tmp)
+        yield Stack(running, running.env, tmp)
     finally:
         running.stop()
         shutil.rmtree(tmp / "models", ignore_errors=True)

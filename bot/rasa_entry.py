@@ -22,12 +22,15 @@ def main() -> None:
 
     rasa.telemetry.initialize_error_reporting = lambda: None  # type: ignore[assignment]
     from bot.rasa_patches import (
+        record_failed_custom_actions,
         return_memory_after_reloads,
         validate_action_results_with_one_validator,
     )
+    from bot.settings import get_settings
 
     validate_action_results_with_one_validator()
     return_memory_after_reloads()
+    record_failed_custom_actions(get_settings().action_timeout_seconds)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -11,6 +11,14 @@ old one, whose TensorFlow objects sit in reference cycles, and glibc keeps freed
 arenas: resident memory grew 28% over ten reloads. ``return_memory_after_reloads`` runs a full
 collection and ``malloc_trim`` shortly after each load (bench/experiments/reload_trim.py;
 BENCHMARKS.md has the figures).
+
+A custom action that fails (action server down, hung or erroring) is logged by Rasa's
+processor, which then goes on without the action's events and replies and answers 200.
+``record_failed_custom_actions`` records the failure for the conversation
+(``components.turn_failures``), so the turn is not saved and the REST channel answers 503;
+further custom actions of that turn fail at once. It also bounds Rasa's wait for the action
+server (300 s in Rasa) so that a hung action server gets the person that answer before the
+gateway stops waiting.
 """
 
 from __future__ import annotations
@@ -69,3 +77,30 @@ def return_memory_after_reloads() -> None:
         return agent
 
     rasa.server._load_agent = _load_agent
+
+
+def record_failed_custom_actions(timeout_seconds: float) -> None:
+    from rasa.core.actions import action
+
+    from components.turn_failures import ACTION, FAILURES
+
+    # ``RemoteAction.run`` passes this module global as the request timeout on every call.
+    action.DEFAULT_REQUEST_TIMEOUT = timeout_seconds  # type: ignore[attr-defined]
+    run = action.RemoteAction.run
+
+    async def run_recording_failures(
+        self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+    ) -> Any:
+        if FAILURES.peek(tracker.sender_id) == ACTION:
+            # The turn is lost already (it answers 503); Rasa predicts on after a failed
+            # action, and each further call could wait for the same hung server.
+            raise RuntimeError("an earlier custom action of this turn failed")
+        try:
+            return await run(self, output_channel, nlg, tracker, domain)
+        except action.ActionExecutionRejection:
+            raise  # a form rejecting a slot value: part of the conversation, not a failure
+        except Exception:
+            FAILURES.record(tracker.sender_id, ACTION)
+            raise
+
+    action.RemoteAction.run = run_recording_failures  # type: ignore[method-assign]

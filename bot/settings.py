@@ -44,6 +44,19 @@ class Settings(BaseSettings):
 
     # Gateway behaviour
     rasa_timeout_seconds: float = 20.0
+    action_timeout_seconds: float = Field(
+        8.0,
+        gt=0,
+        description="Rasa's wait for one custom action call (Rasa's own default is 300 s). "
+        "Keep it under RASA_TIMEOUT_SECONDS: a hung action server then gets the person the "
+        "safe 503 from Rasa itself, and the half-done turn is not saved.",
+    )
+    action_probe_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How often the gateway asks the action server's /health; while it is "
+        "down, turns get the safe 503 without being sent to Rasa.",
+    )
     emergency_number: str = "911"
     max_message_chars: int = 2000
     max_request_bytes: int = Field(

@@ -4,7 +4,9 @@ Rasa 3.6's ``RestInput`` logs the user's text whenever handling fails
 (``rest.message.received.failure``) and still answers 200 with whatever it collected. This
 subclass keeps the same path (``/webhooks/rest/webhook``) and payload, logs failures without
 the text, and answers 500 instead of a silent partial reply, so the gateway can tell the
-person the assistant is unavailable.
+person the assistant is unavailable. A turn in which the tracker store or a custom action
+failed (``components.turn_failures``) answers 503: Rasa would have answered 200 with the
+replies it had, without the failed action's, and the turn was not saved.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from components.turn_failures import ACTION, FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -62,19 +66,11 @@ class PrivateRestInput(RestInput):
                     type(err).__name__,
                 )
                 return response.json({"error": type(err).__name__}, status=500)
-            failure = _store_failure(request, sender_id)
+            failure = FAILURES.pop(sender_id)
             if failure:
-                logger.error("turn not stored (tracker store %s failed), answering 503", failure)
-                return response.json({"error": f"tracker store {failure} failed"}, status=503)
+                what = "a custom action" if failure == ACTION else f"tracker store {failure}"
+                logger.error("turn not completed (%s failed), answering 503", what)
+                return response.json({"error": f"{what} failed"}, status=503)
             return response.json(collector.messages)
 
         return webhook
-
-
-def _store_failure(request: Request, sender_id: str) -> str | None:
-    """What went wrong with the tracker store for this conversation's turn, if anything."""
-    agent = getattr(request.app.ctx, "agent", None)
-    store = getattr(agent, "tracker_store", None)
-    store = getattr(store, "_tracker_store", store)  # inside Rasa's FailSafeTrackerStore
-    pop = getattr(store, "pop_failure", None)
-    return pop(sender_id) if pop else None

@@ -11,8 +11,9 @@ Two problems of Rasa 3.6's ``SQLTrackerStore`` (see the design's pitfalls) are h
   500. The database keeps every event: clinicians and exports read the full record.
 - **Failures are silent.** Rasa wraps every store in ``FailSafeTrackerStore``, which on a
   failed read starts a new conversation and on a failed write keeps the events in memory,
-  and still answers 200. Failed reads and writes are recorded here per conversation, so the
-  REST channel (``components/channels.py``) can answer 503 for that turn instead.
+  and still answers 200. Failed reads and writes are recorded in ``components.turn_failures``,
+  so the REST channel (``components/channels.py``) can answer 503 for that turn instead; a
+  turn after a failed read or a failed custom action is not saved at all.
 
 ``save`` stores exactly the events added since ``retrieve`` handed the tracker out, instead
 of counting the stored events of the session (which would not match a shortened tracker).
@@ -34,6 +35,8 @@ from rasa.shared.core.events import (
     SlotSet,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.turn_failures import FAILURES, NOT_TO_BE_SAVED, READ, WRITE
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ def with_snapshot(
 class BoundedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` with bounded retrieval and recorded failures (see module doc)."""
 
-    def __init__(self, *args: Any, recent_turns: int | str = 8, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, recent_turns: int | str = 4, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Test each pooled connection before use, so that after a database restart the next
         # turn reconnects instead of failing once per stale connection.
@@ -91,18 +94,14 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         plain.dispose()
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.recent_turns = int(recent_turns)
-        self._failures: dict[str, str] = {}
-
-    def pop_failure(self, sender_id: str) -> str | None:
-        """ "read" or "write" if the last turn of this conversation hit a database error."""
-        return self._failures.pop(sender_id, None)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        FAILURES.start_turn(sender_id)  # Rasa reads the tracker once, as a turn starts
         try:
             with self.session_scope() as session:
                 events = self._recent_session_events(session, sender_id)
         except Exception:
-            self._failures[sender_id] = "read"
+            FAILURES.record(sender_id, READ)
             logger.error("tracker store read failed for conversation %s", sender_id)
             raise
         if not self.domain or not events:
@@ -164,14 +163,16 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        if self._failures.get(tracker.sender_id) == "read":
-            # Rasa went on with an empty stand-in tracker after the failed read; storing its
-            # events would put a half-understood turn into the record. The turn answers 503.
-            raise RuntimeError("not saving a turn whose tracker could not be read")
+        failure = FAILURES.peek(tracker.sender_id)
+        if failure in NOT_TO_BE_SAVED:
+            # After a failed read Rasa went on with an empty stand-in tracker; after a failed
+            # custom action, without its events and replies. Storing either would put a
+            # half-done turn into the record. The turn answers 503.
+            raise RuntimeError(f"not saving a turn after a failed {failure}")
         try:
             await self._save_new_events(tracker)
         except Exception:
-            self._failures[tracker.sender_id] = "write"
+            FAILURES.record(tracker.sender_id, WRITE)
             logger.error("tracker store write failed for conversation %s", tracker.sender_id)
             raise
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import inspect, text
 
-from api.deps import EngineDep, RasaDep, SettingsDep
+from api.deps import EngineDep, RasaDep
 
 router = APIRouter(tags=["health"])
 
@@ -29,23 +28,15 @@ def _store_ready(engine) -> bool:
         return False
 
 
-async def _actions_ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            return (await client.get(f"{url}/health")).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @router.get(
     "/readyz",
     summary="Rasa, the action server and the tracker store are reachable",
     responses={503: {"description": "At least one dependency is not ready."}},
 )
-async def readyz(settings: SettingsDep, rasa: RasaDep, engine: EngineDep) -> JSONResponse:
+async def readyz(rasa: RasaDep, engine: EngineDep) -> JSONResponse:
     rasa_ok, actions_ok, store_ok = await asyncio.gather(
         rasa.ping(),
-        _actions_ready(settings.action_url),
+        rasa.actions_ready(),
         asyncio.to_thread(_store_ready, engine),
     )
     checks = {"rasa": rasa_ok, "actions": actions_ok, "tracker_store": store_ok}

@@ -320,7 +320,9 @@ def run_coroutine(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def _fake_rasa(actions_up: list[bool], replies: list[dict]) -> tuple[RasaClient, list[str]]:
+def _fake_rasa(
+    actions_up: list[bool], replies: list[dict], rasa_status: int = 200
+) -> tuple[RasaClient, list[str]]:
     """Rasa answering ``replies``; the action server's health answers from ``actions_up``."""
     calls: list[str] = []
 
@@ -328,41 +330,78 @@ def _fake_rasa(actions_up: list[bool], replies: list[dict]) -> tuple[RasaClient,
         calls.append(request.url.path)
         if request.url.path == "/health":
             return httpx.Response(200 if actions_up.pop(0) else 503)
-        return httpx.Response(200, json=replies)
+        return httpx.Response(rasa_status, json=replies)
 
     client = RasaClient(
         "http://rasa.invalid",
         2,
         action_url="http://actions.invalid",
         transport=httpx.MockTransport(handler),
+        action_probe_seconds=0.05,
     )
     return client, calls
 
 
-def test_turn_is_not_sent_when_the_action_server_is_down():
-    client, calls = _fake_rasa([False, False], [{"text": "partial"}])
-    with pytest.raises(RasaUnavailable, match="not sent"):
-        run_coroutine(client.send("session-1", "my back hurts"))
-    assert calls == ["/health", "/health"]  # asked twice; Rasa never saw the message
+async def _send_after_watching(client: RasaClient, seconds: float, message: str):
+    """Starts the background watch, lets it probe for ``seconds``, then sends one turn."""
+    client.start_watching_actions()
+    await asyncio.sleep(seconds)
+    try:
+        return await client.send("session-1", message)
+    finally:
+        await client.close()
 
 
-def test_partial_turn_when_the_action_server_dies_during_it_is_unavailable():
-    client, calls = _fake_rasa([True, False, False], [{"text": "a rule's reply, no triage"}])
-    with pytest.raises(RasaUnavailable, match="during the turn"):
-        run_coroutine(client.send("session-1", "my back hurts"))
-    assert calls == ["/health", "/webhooks/rest/webhook", "/health", "/health"]
-
-
-def test_one_slow_health_answer_is_not_a_503():
-    client, calls = _fake_rasa([False, True, True], [{"text": "hello"}])
+def test_a_turn_costs_no_probe_while_the_action_server_is_up():
+    client, calls = _fake_rasa([], [{"text": "hello"}])
     turn = run_coroutine(client.send("session-1", "hello"))
     assert turn.replies[0]["text"] == "hello"
-    assert calls == ["/health", "/health", "/webhooks/rest/webhook", "/health"]
+    assert calls == ["/webhooks/rest/webhook"]
 
 
-def test_complete_turn_passes_both_checks():
+def test_turn_is_not_sent_while_the_action_server_is_down():
+    client, calls = _fake_rasa([False] * 100, [{"text": "partial"}])
+    with pytest.raises(RasaUnavailable, match="not sent"):
+        run_coroutine(_send_after_watching(client, 0.02, "my back hurts"))
+    assert calls and set(calls) == {"/health"}  # Rasa never saw the message
+
+
+def test_turn_goes_through_as_soon_as_the_action_server_is_back():
+    # The watch saw it down; the turn asks again, finds it up, and is sent.
+    client, calls = _fake_rasa([False, True], [{"text": "hello"}])
+    client.actions_up = False
+    turn = run_coroutine(client.send("session-1", "hello"))
+    assert turn.replies[0]["text"] == "hello"
+    assert calls == ["/health", "/health", "/webhooks/rest/webhook"]  # slow once, then up
+
+
+def test_watch_notices_the_action_server_going_down_and_coming_back():
+    health = [True, False, False] + [True] * 100
+    client, _ = _fake_rasa(health, [{"text": "hello"}])
+
+    async def watch() -> list[bool]:
+        seen = []
+        client.start_watching_actions()
+        for _ in range(12):
+            seen.append(client.actions_up)
+            await asyncio.sleep(0.02)
+        await client.close()
+        return seen
+
+    seen = run_coroutine(watch())
+    assert False in seen and seen[-1] is True
+
+
+def test_incomplete_turn_reported_by_rasa_is_unavailable():
+    # Rasa's REST channel answers 503 when a custom action or the tracker store failed.
+    client, _ = _fake_rasa([], {"error": "a custom action failed"}, rasa_status=503)
+    with pytest.raises(RasaUnavailable, match="could not complete"):
+        run_coroutine(client.send("session-1", "my back hurts"))
+
+
+def test_complete_turn_gives_replies_and_the_triage():
     client, _ = _fake_rasa(
-        [True, True],
+        [],
         [
             {"text": "Is it worse at night?", "buttons": [{"title": "Yes", "payload": "/affirm"}]},
             {"custom": {"triage": {"level": "soon", "symptoms": ["back pain"], "advice": "x"}}},

@@ -77,3 +77,78 @@ def test_giving_back_memory_collects_reference_cycles():
         assert alive() is None
     finally:
         gc.enable()
+
+
+def _tracker(sender: str):
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return DialogueStateTracker(sender, [])
+
+
+def test_custom_action_that_cannot_reach_the_action_server_is_recorded(monkeypatch):
+    import asyncio
+
+    from rasa.core.actions import action as rasa_action
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.rasa_patches import record_failed_custom_actions
+    from components.turn_failures import FAILURES
+    from tests.integration.conftest import free_port
+
+    monkeypatch.setattr(rasa_action.RemoteAction, "run", rasa_action.RemoteAction.run)
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", rasa_action.DEFAULT_REQUEST_TIMEOUT)
+    record_failed_custom_actions(3.0)
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 3.0
+
+    nowhere = EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook")
+    remote = rasa_action.RemoteAction("action_triage_start", nowhere)
+    with pytest.raises(Exception, match="Failed to execute custom action"):
+        asyncio.run(remote.run(CollectingOutputChannel(), None, _tracker("down-1"), Domain.empty()))
+    assert FAILURES.pop("down-1") == "action"
+
+
+def test_form_rejecting_a_value_is_not_a_failure(monkeypatch):
+    import asyncio
+
+    from rasa.core.actions import action as rasa_action
+
+    from bot.rasa_patches import record_failed_custom_actions
+    from components.turn_failures import FAILURES
+
+    async def rejecting(self, output_channel, nlg, tracker, domain):
+        raise rasa_action.ActionExecutionRejection(self.name(), "not a slot value")
+
+    monkeypatch.setattr(rasa_action.RemoteAction, "run", rejecting)
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", rasa_action.DEFAULT_REQUEST_TIMEOUT)
+    record_failed_custom_actions(3.0)
+    remote = rasa_action.RemoteAction("validate_triage_form", None)
+    with pytest.raises(rasa_action.ActionExecutionRejection):
+        asyncio.run(remote.run(None, None, _tracker("reject-1"), None))
+    assert FAILURES.peek("reject-1") is None
+
+
+def test_after_a_failed_custom_action_the_turns_other_actions_fail_at_once(monkeypatch):
+    import asyncio
+
+    from rasa.core.actions import action as rasa_action
+
+    from bot.rasa_patches import record_failed_custom_actions
+    from components.turn_failures import FAILURES
+
+    calls: list[str] = []
+
+    async def failing(self, output_channel, nlg, tracker, domain):
+        calls.append(self.name())
+        raise ConnectionError("action server hung")
+
+    monkeypatch.setattr(rasa_action.RemoteAction, "run", failing)
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", rasa_action.DEFAULT_REQUEST_TIMEOUT)
+    record_failed_custom_actions(3.0)
+    tracker = _tracker("hung-1")
+    for name in ("action_triage_start", "action_default_fallback"):
+        with pytest.raises(Exception):  # noqa: B017 - either failure ends the turn
+            asyncio.run(rasa_action.RemoteAction(name, None).run(None, None, tracker, None))
+    assert calls == ["action_triage_start"]
+    assert FAILURES.pop("hung-1") == "action"

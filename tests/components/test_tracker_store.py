@@ -21,6 +21,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.tracker_store import BoundedSQLTrackerStore, recent_events
+from components.turn_failures import FAILURES
 from tests.conftest import ROOT
 
 
@@ -111,8 +112,8 @@ def test_failed_write_is_recorded_for_the_channel(store, domain, tmp_path):
         db.execute("DROP TABLE events")
     with pytest.raises(sqlalchemy.exc.OperationalError):
         run(store.save(tracker))
-    assert store.pop_failure("fail-1") == "write"
-    assert store.pop_failure("fail-1") is None
+    assert FAILURES.pop("fail-1") == "write"
+    assert FAILURES.pop("fail-1") is None
 
 
 def test_failed_read_is_recorded_for_the_channel(store):
@@ -120,7 +121,7 @@ def test_failed_read_is_recorded_for_the_channel(store):
         db.execute("DROP TABLE events")
     with pytest.raises(sqlalchemy.exc.OperationalError):
         run(store.retrieve("fail-2"))
-    assert store.pop_failure("fail-2") == "read"
+    assert FAILURES.pop("fail-2") == "read"
 
 
 def test_retrieval_time_does_not_grow_with_conversation_length(store, domain):
@@ -135,14 +136,28 @@ def test_retrieval_time_does_not_grow_with_conversation_length(store, domain):
     assert elapsed < 5  # generous: a sanity bound, not a benchmark
 
 
-def test_turn_after_a_failed_read_is_not_saved(store, domain):
-    store._failures["fail-3"] = "read"
-    tracker = DialogueStateTracker("fail-3", domain.slots)
+@pytest.mark.parametrize("failure", ["read", "action"])
+def test_turn_after_a_failed_read_or_custom_action_is_not_saved(store, domain, failure):
+    sender = f"fail-3-{failure}"
+    FAILURES.record(sender, failure)
+    tracker = DialogueStateTracker(sender, domain.slots)
     turn(tracker, 1)
     with pytest.raises(RuntimeError):
         run(store.save(tracker))
-    assert stored_user_events(store, "fail-3") == 0
-    assert store.pop_failure("fail-3") == "read"
+    assert stored_user_events(store, sender) == 0
+    assert FAILURES.pop(sender) == failure
+
+
+def test_a_new_turn_starts_without_the_failures_of_the_last(store, domain):
+    tracker = DialogueStateTracker("fail-4", domain.slots)
+    turn(tracker, 1)
+    run(store.save(tracker))
+    FAILURES.record("fail-4", "action")  # left by a turn whose channel did not read it
+    tracker = run(store.retrieve("fail-4"))
+    turn(tracker, 2)
+    run(store.save(tracker))
+    assert stored_user_events(store, "fail-4") == 2
+    assert FAILURES.peek("fail-4") is None
 
 
 def all_stored_events(store, sender: str) -> list[dict]:
