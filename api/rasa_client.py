@@ -109,11 +109,12 @@ class RasaClient:
             self._watch = asyncio.get_running_loop().create_task(self._watch_actions())
 
     async def _watch_actions(self) -> None:
+        seen: bool | None = None  # nothing to report before the first answer (start-up)
         while True:
             up = await self.actions_ready()
-            if up != self.actions_up:
+            if seen is not None and up != seen:
                 logger.warning("action server is %s", "up again" if up else "down")
-            self.actions_up = up
+            seen = self.actions_up = up
             await asyncio.sleep(self._probe_seconds)
 
     async def close(self) -> None:

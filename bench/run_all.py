@@ -8,8 +8,10 @@
 Order: start the stack (`bot run`, private state folder and model copy: time to ready), load
 at 1/10/20/50 concurrent conversations (gateway and direct Rasa, think 2 s), saturation
 (direct, no think time), the 220-turn conversation, NLU parse times, the soak with RSS, model
-reloads; then training time (``bot train --force`` into a temp folder) once the stack is
-down. Results: results/run_all-<time>.json and .md (git-ignored).
+reloads; once the stack is down, the tracker read by conversation length, throughput with one
+and with two Rasa replicas on PostgreSQL and Redis (``bench.scale_out``), and training time
+(``bot train --force`` into a temp folder). Results: results/run_all-<time>.json and .md
+(git-ignored).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import time
 from typing import Any
 
-from bench import load, long_conversation, nlu_parse, soak
+from bench import load, long_conversation, nlu_parse, scale_out, soak, tracker_retrieve
 from bench.common import ROOT, machine
 from bench.support import save, stack, table
 
@@ -145,6 +147,12 @@ def markdown(result: dict[str, Any]) -> str:
     parts.append(nlu_parse.markdown(result["nlu"]))
     parts.append("\n#### Soak and reloads\n")
     parts.append(soak.markdown(result["soak"]))
+    if result.get("tracker_retrieve"):
+        parts.append("\n#### Tracker read per turn, by conversation length\n")
+        parts.append(tracker_retrieve.markdown(result["tracker_retrieve"]))
+    if result.get("scale_out"):
+        parts.append("\n#### One and two Rasa replicas (PostgreSQL and Redis)\n")
+        parts.append(scale_out.markdown(result["scale_out"]))
     return "\n".join(parts)
 
 
@@ -211,6 +219,13 @@ def main() -> None:
             running.rasa_url, running.running.state_dir, 1 if quick else 2, False
         )
         result["soak"] = soak.run(running, soak_args)
+    result["tracker_retrieve"] = {
+        "SQLite": tracker_retrieve.run_sqlite([10, 100, 200, 500], 10 if quick else 30)
+    }
+    try:
+        result["scale_out"] = [scale_out.measure(n, load_args.step_seconds) for n in (1, 2)]
+    except Exception as err:  # no PostgreSQL or Redis on 127.0.0.1: the rest still counts
+        print(f"==> scale-out skipped: {type(err).__name__}: {err}", flush=True)
     if not (quick or args.no_train):
         result["nlu"].update(nlu_parse.run(None, None, 0, True))
     result["loadavg_end"] = os.getloadavg()[0]

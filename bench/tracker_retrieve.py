@@ -96,6 +96,13 @@ def run(url: str, turns: list[int], repeat: int, domain: Domain) -> list[dict[st
     return rows
 
 
+def run_sqlite(turns: list[int], repeat: int, domain: Domain | None = None) -> list[dict[str, Any]]:
+    """``run`` on a temporary SQLite file (the product's default store)."""
+    domain = domain or Domain.load(str(ROOT / "domain.yml"))
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(f"sqlite:///{Path(tmp) / 'rasa.db'}", turns, repeat, domain)
+
+
 def markdown(results: dict[str, list[dict[str, Any]]]) -> str:
     out = []
     for backend, rows in results.items():
@@ -126,10 +133,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also on 127.0.0.1:5432")
     args = parser.parse_args()
     domain = Domain.load(str(ROOT / "domain.yml"))
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'rasa.db'}"
-        results["SQLite"] = run(url, args.turns, args.repeat, domain)
+    results = {"SQLite": run_sqlite(args.turns, args.repeat, domain)}
     if args.postgres:
         name = f"bench_retrieve_{secrets.token_hex(3)}"
         admin = sa.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
