@@ -43,6 +43,11 @@ def process_env(settings: Settings) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "SANIC_HOST": settings.action_host,
     }
+    # Rasa serves each turn on one thread; TensorFlow's own thread pools only contend with
+    # it and the other processes for the cores: one thread each measured 25 -> 23 ms of
+    # Rasa CPU per turn and 39 -> 42 turns/s (BENCHMARKS.md). The environment may override.
+    env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+    env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     if lock:
         url = make_url(lock)
         env.update(
