@@ -4,7 +4,6 @@ Redis lock store (a redis-server of its own, so a test can restart it), started 
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import signal
@@ -58,8 +57,12 @@ def listener_pid(port: int) -> int:
 
 
 def kill_listener(port: int) -> None:
-    """Kills the server process on a port (its supervisor restarts it)."""
-    os.kill(listener_pid(port), signal.SIGKILL)
+    """Kills the server process on a port (its supervisor restarts it) and returns once it
+    is gone, so that its listening socket is not taken for the restarted server's."""
+    wait_listening(port)  # a server restarted by an earlier test may still be starting
+    process = psutil.Process(listener_pid(port))
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
 
 
 def wait_listening(port: int, timeout: float = 180) -> None:

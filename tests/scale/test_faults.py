@@ -86,7 +86,7 @@ def test_rasa_replica_killed_under_load(scaled):
     rasa_port = int(stack.rasa_url.rsplit(":", 1)[1])
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         futures = [pool.submit(converse, s) for s in sessions]
-        time.sleep(2)
+        time.sleep(0.5)  # the conversations are under way
         kill_listener(rasa_port)
         for f in futures:
             f.result()
