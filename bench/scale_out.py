@@ -19,39 +19,29 @@ import asyncio
 import secrets
 from typing import Any
 
-import sqlalchemy as sa
-
 from bench.load import run_saturation, warm_up
-from bench.support import ms, pids_by_url, save, stack, table
+from bench.support import ms, save, stack, table
+from bot.local_stack import listening_pids
+from bot.stack import drop_database
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/3"
 STEPS = (1, 2, 4, 6, 8, 12, 16, 24)
 
 
-def drop_database(name: str) -> None:
-    admin = sa.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def measure(replicas: int, step_seconds: float) -> dict[str, Any]:
-    database = f"bench_scale_{replicas}_{secrets.token_hex(3)}"
+    database = f"{POSTGRES}/bench_scale_{replicas}_{secrets.token_hex(3)}"
     env = {
         "RASA_REPLICAS": str(replicas),
-        "TRACKER_STORE_URL": f"{POSTGRES}/{database}",
+        "TRACKER_STORE_URL": database,
         "LOCK_STORE_URL": REDIS,
     }
     try:
         with stack(f"scale{replicas}", **env) as running:
-            urls = {"gateway": running.gateway_url, "actions": running.running.action_url}
-            port = running.running.ports["rasa"]
-            for i in range(replicas):
-                urls[f"rasa{i + 1}" if i else "rasa"] = f"http://127.0.0.1:{port + i}"
-            pids = pids_by_url(urls)
+            ports = dict(running.running.ports)
+            for i in range(1, replicas):
+                ports[f"rasa{i + 1}"] = ports["rasa"] + i
+            pids = listening_pids(ports)
             asyncio.run(warm_up(running.gateway_url, running.rasa_url, pids))
             result = asyncio.run(
                 run_saturation(

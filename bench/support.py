@@ -21,6 +21,7 @@ import numpy as np
 import psutil
 
 from bench.common import BENCH_READY_TIMEOUT, ROOT, LocalStack, launch
+from bot.local_stack import listening_pids
 
 RESULTS_DIR = ROOT / "results"  # git-ignored
 
@@ -118,14 +119,7 @@ def pids_by_url(urls: dict[str, str]) -> dict[str, int]:
     """PIDs of the processes listening on these loopback URLs' ports."""
     from urllib.parse import urlsplit
 
-    ports = {name: urlsplit(url).port for name, url in urls.items()}
-    found = {}
-    for conn in psutil.net_connections("tcp"):
-        if conn.status == psutil.CONN_LISTEN and conn.pid is not None:
-            for name, port in ports.items():
-                if conn.laddr.port == port:
-                    found[name] = conn.pid
-    return found
+    return listening_pids({name: urlsplit(url).port for name, url in urls.items()})
 
 
 # --- statistics --------------------------------------------------------------------------

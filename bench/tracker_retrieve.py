@@ -23,13 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bench.common import ROOT, machine
 from bench.support import save, table
+from bot.stack import drop_database, ensure_database
 from components.tracker_store import BoundedSQLTrackerStore, recent_events
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
@@ -135,16 +135,12 @@ def main() -> None:
     domain = Domain.load(str(ROOT / "domain.yml"))
     results = {"SQLite": run_sqlite(args.turns, args.repeat, domain)}
     if args.postgres:
-        name = f"bench_retrieve_{secrets.token_hex(3)}"
-        admin = sa.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        database = f"{POSTGRES}/bench_retrieve_{secrets.token_hex(3)}"
+        ensure_database(database)
         try:
-            results["PostgreSQL"] = run(f"{POSTGRES}/{name}", args.turns, args.repeat, domain)
+            results["PostgreSQL"] = run(database, args.turns, args.repeat, domain)
         finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(database)
     text = markdown(results)
     print(f"\nMachine: {machine()}\n\n{text}")
     save("tracker_retrieve", {"machine": machine(), "results": results}, text)

@@ -34,6 +34,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening_pids(ports: dict[str, int]) -> dict[str, int]:
+    """PID of the process listening on each named port (names without a listener left out)."""
+    found: dict[str, int] = {}
+    for conn in psutil.net_connections("tcp"):
+        if conn.status != psutil.CONN_LISTEN or conn.pid is None:
+            continue
+        for name, port in ports.items():
+            if conn.laddr.port == port:
+                found[name] = conn.pid
+    return found
+
+
 def free_ports(count: int, attempts: int = 100) -> int:
     """The first of ``count`` consecutive free ports (Rasa replicas listen on consecutive
     ports). The kernel hands out single ports only, and the one after it is often some
@@ -87,14 +99,7 @@ class LocalStack:
 
     def pids(self) -> dict[str, int]:
         """PID of each server process (first replica for Rasa), found by its listening port."""
-        found: dict[str, int] = {}
-        for conn in psutil.net_connections("tcp"):
-            if conn.status != psutil.CONN_LISTEN or conn.pid is None:
-                continue
-            for name, port in self.ports.items():
-                if conn.laddr.port == port:
-                    found[name] = conn.pid
-        return found
+        return listening_pids(self.ports)
 
     def rss_mb(self) -> dict[str, float]:
         return {

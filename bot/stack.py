@@ -216,6 +216,31 @@ def ensure_database(url_text: str) -> None:
         admin.dispose()
 
 
+def drop_database(url_text: str) -> None:
+    """Drops the PostgreSQL database named in the URL, closing its connections first (the
+    counterpart of ``ensure_database``, for the tests' and benchmarks' own databases)."""
+    url = make_url(url_text)
+    if url.get_backend_name() != "postgresql" or not url.database:
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_]+", url.database):
+        raise ValueError(f"database name {url.database!r}: use letters, digits and _ only")
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": url.database},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+    finally:
+        admin.dispose()
+
+
 def _join(cmd: list[str]) -> str:
     import shlex
 

@@ -15,6 +15,8 @@ import psutil
 import psycopg2
 import pytest
 
+from bot.local_stack import listening_pids
+from bot.stack import drop_database
 from tests.integration.conftest import Stack, free_port, start_stack, stop_stack
 
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -38,22 +40,11 @@ def pg_event_types(db: str, session_id: str) -> list[tuple[str, str | None]]:
         return cur.fetchall()
 
 
-def drop_database(name: str) -> None:
-    conn = psycopg2.connect(f"{PG}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    conn.close()
-
-
 def listener_pid(port: int) -> int:
-    for conn in psutil.net_connections("tcp"):
-        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
-            return conn.pid
-    raise LookupError(f"nothing listens on {port}")
+    pid = listening_pids({"server": port}).get("server")
+    if pid is None:
+        raise LookupError(f"nothing listens on {port}")
+    return pid
 
 
 def kill_listener(port: int) -> None:
@@ -128,4 +119,4 @@ def scaled(tmp_path_factory, model_path, redis_server) -> Iterator[tuple[Stack, 
         yield stack, db
     finally:
         stop_stack(stack)
-        drop_database(db)
+        drop_database(f"{PG}/{db}")

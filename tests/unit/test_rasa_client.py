@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from api.rasa_client import parse_rasa_messages
+import asyncio
+
+import httpx
+import pytest
+
+from api.rasa_client import RasaClient, RasaUnavailable, parse_rasa_messages
 
 
 def test_text_and_buttons_become_replies():
@@ -55,10 +60,6 @@ def test_empty_rasa_answer_gives_no_replies():
 
 
 def _replicas(down: set[str]):
-    import httpx
-
-    from api.rasa_client import RasaClient
-
     hits: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -75,8 +76,6 @@ def _replicas(down: set[str]):
 
 
 def test_each_conversation_sticks_to_one_replica():
-    import asyncio
-
     client, hits = _replicas(set())
     for _ in range(3):
         asyncio.run(client._send("conversation-42", "hi"))
@@ -91,8 +90,6 @@ def test_conversations_spread_over_replicas():
 
 
 def test_a_refused_replica_fails_over_to_the_next_in_order():
-    import asyncio
-
     client, hits = _replicas(set())
     order = [u.removeprefix("http://") for u in client.replicas_for("conversation-7")]
     client, hits = _replicas({order[0]})
@@ -102,22 +99,12 @@ def test_a_refused_replica_fails_over_to_the_next_in_order():
 
 
 def test_all_replicas_down_is_unavailable():
-    import asyncio
-
-    import pytest
-
-    from api.rasa_client import RasaUnavailable
-
     client, _ = _replicas({"r1", "r2", "r3"})
     with pytest.raises(RasaUnavailable, match="no rasa replica"):
         asyncio.run(client._send("conversation-7", "hi"))
 
 
 def _dropping(stored: bool):
-    import httpx
-
-    from api.rasa_client import RasaClient
-
     hits: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -139,20 +126,12 @@ def _dropping(stored: bool):
 
 
 def test_dropped_turn_not_stored_fails_over():
-    import asyncio
-
     client, hits = _dropping(stored=False)
     asyncio.run(client._send("conversation-9", "no"))
     assert len(hits) == 2 and hits[0] != hits[1]
 
 
 def test_dropped_turn_already_stored_is_not_sent_twice():
-    import asyncio
-
-    import pytest
-
-    from api.rasa_client import RasaUnavailable
-
     client, hits = _dropping(stored=True)
     with pytest.raises(RasaUnavailable, match="dropped the turn"):
         asyncio.run(client._send("conversation-9", "no"))
