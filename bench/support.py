@@ -59,8 +59,12 @@ class Stack:
     """A running stack plus what the benchmarks need to operate it (env for `bot reload`)."""
 
     running: LocalStack
-    env: dict[str, str]
     tmp: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The stack's environment (what `bot reload` needs to find it)."""
+        return self.running.env
 
     @property
     def gateway_url(self) -> str:
@@ -109,7 +113,7 @@ def stack(label: str, experiment: str | None = None, **extra_env: str):
     running = launch(tmp / "state", tmp / "stack.log", BENCH_READY_TIMEOUT, **env)
     print(f"==> ready in {running.ready_seconds:.0f} s: {running.gateway_url}", flush=True)
     try:
-        yield Stack(running, running.env, tmp)
+        yield Stack(running, tmp)
     finally:
         running.stop()
         shutil.rmtree(tmp / "models", ignore_errors=True)
