@@ -29,9 +29,18 @@ from actions.constants import (
 )
 from actions.replies import reply_to_interruption
 from bot import conversation
-from bot.conversation import TriageState, Turn
+from bot.content.notices import (
+    ANSWER_HINT,
+    CLARIFY_SYMPTOM,
+    DID_NOT_CATCH,
+    NOTED_TOO,
+    STARTING_QUESTIONS,
+    no_symptom_found,
+)
+from bot.conversation import CLARIFY, TriageState, Turn
 from bot.settings import get_settings
-from bot.triage import Level, question_by_id
+from bot.triage import Level
+from bot.triage.selection import question_in_context
 
 
 def turn_from(tracker: Tracker) -> Turn:
@@ -61,11 +70,8 @@ class ActionTriageStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         result = conversation.start(state_from(tracker), turn_from(tracker))
-        if not result.done:
-            dispatcher.utter_message(
-                text="Thank you for telling me. I'll ask a few questions, one at a time, to "
-                "help you decide how soon to contact your care team."
-            )
+        if not result.done and not result.clarifying:
+            dispatcher.utter_message(text=STARTING_QUESTIONS)
         return [
             SlotSet(SLOT_TRIAGE_STATE, result.state.to_dict()),
             SlotSet(SLOT_TRIAGE_STEP, DONE if result.done else None),
@@ -91,13 +97,10 @@ class ValidateTriageForm(FormValidationAction):
             reply_to_interruption(result.interruption, dispatcher)
             if result.interruption == "request_clinician":
                 events[SLOT_CLINICIAN_ATTENTION] = True
-        elif not result.understood:
-            dispatcher.utter_message(
-                text="Sorry, I didn't quite catch that. You can use the buttons or answer in "
-                'your own words, or say "not sure".'
-            )
+        elif result.repeated:
+            dispatcher.utter_message(text=DID_NOT_CATCH)
         elif result.new_symptom and not result.done:
-            dispatcher.utter_message(text="Thank you, I'll take that into account too.")
+            dispatcher.utter_message(text=NOTED_TOO)
         events[SLOT_TRIAGE_STEP] = DONE if result.done else None
         return events
 
@@ -116,8 +119,15 @@ class ActionAskTriageStep(Action):
             state = conversation.advance(state).state
         if state.pending is None:  # nothing left to ask: let the form finish
             return [SlotSet(SLOT_TRIAGE_STATE, state.to_dict()), SlotSet(SLOT_TRIAGE_STEP, DONE)]
-        message = question_by_id(state.pending).to_message()
-        dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+        if state.pending == CLARIFY:
+            dispatcher.utter_message(text=CLARIFY_SYMPTOM)
+            return [SlotSet(SLOT_TRIAGE_STATE, state.to_dict())]
+        question = question_in_context(state.pending, state.findings)
+        message = question.to_message()
+        text = message["text"]
+        if state.asks.get(question.id, 0) > 1 and question.type == "yes_no":
+            text = f"{text} {ANSWER_HINT}"
+        dispatcher.utter_message(text=text, buttons=message["buttons"])
         return [SlotSet(SLOT_TRIAGE_STATE, state.to_dict())]
 
 
@@ -133,14 +143,17 @@ class ActionTriageDisposition(Action):
     ) -> list[dict[str, Any]]:
         settings = get_settings()
         state = state_from(tracker)
+        if not state.findings.categories:
+            dispatcher.utter_message(text=no_symptom_found(settings.emergency_number))
+            state.pending = None
+            return [SlotSet(SLOT_TRIAGE_STATE, state.to_dict()), SlotSet(SLOT_TRIAGE_STEP, None)]
         result = conversation.disposition(state, settings.emergency_number)
         # One reply, not one per paragraph (Rasa splits texts on blank lines).
         dispatcher.utter_message(text=result.advice.replace("\n\n", "\n"))
         dispatcher.utter_message(json_message={"triage": result.to_api()})
         dispatcher.utter_message(response="utter_anything_else")
         record = {**result.to_record(), "questions": conversation.questions_asked(state)}
-        state.pending = None
-        state.asked = []
+        state = TriageState(findings=state.findings, stated=state.stated, direct=state.direct)
         events = [
             SlotSet(SLOT_TRIAGE_RESULT, record),
             SlotSet(SLOT_TRIAGE_LEVEL, result.level.value_name),

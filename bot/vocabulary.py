@@ -73,12 +73,14 @@ SYMPTOMS: Final[frozenset[str]] = frozenset(
         "weight loss",
         "nausea",
         "vomiting",
+        "indigestion",
         "itching",
         # other
         "swelling",
         "redness",
         "lump",
         "rash",
+        "mouth sores",
         "fracture",
         "bruising",
     }

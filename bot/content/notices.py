@@ -49,3 +49,26 @@ ASK_REPHRASE = (
     "Sorry, I'm not sure I understood. Could you tell me again in different words? For "
     'example: "my back has been aching for three weeks".'
 )
+
+# Said during the triage questions.
+STARTING_QUESTIONS = (
+    "Thank you for telling me. I'll ask a few questions, one at a time, to help you decide how "
+    "soon to contact your care team."
+)
+DID_NOT_CATCH = "Sorry, I didn't quite catch that."
+ANSWER_HINT = 'You can answer in your own words, or say "yes", "no" or "not sure".'
+NOTED_TOO = "Thank you, I'll take that into account too."
+CARRY_ON = "Let's carry on with the question I asked."
+CLARIFY_SYMPTOM = (
+    "Could you tell me a little more about what you've noticed? For example where it hurts, "
+    "or what feels different from usual."
+)
+
+
+def no_symptom_found(emergency_number: str) -> str:
+    """When, after asking, the bot still cannot tell which symptom the person means."""
+    return (
+        "I couldn't tell which symptom you mean, so I can't suggest how soon to contact your "
+        "care team. If something is worrying you, please contact them or your doctor. "
+        + emergency_line(emergency_number)
+    )

@@ -45,11 +45,12 @@ from bot.triage.prefill import prefill
 from bot.triage.questions import (
     Button,
     Question,
-    next_question,
     question_by_id,
     questions_for,
 )
+from bot.triage.reading import Reading, answer_to, read
 from bot.triage.rules import Rule, RuleSet, load_rules
+from bot.triage.selection import next_question
 
 __all__ = [
     "CATEGORIES",
@@ -60,9 +61,11 @@ __all__ = [
     "Findings",
     "Level",
     "Question",
+    "Reading",
     "Reason",
     "Rule",
     "RuleSet",
+    "answer_to",
     "assess",
     "category_for_intent",
     "check_consistency",
@@ -80,6 +83,7 @@ __all__ = [
     "prefill",
     "question_by_id",
     "questions_for",
+    "read",
     "symptom_labels",
     "triage_level",
 ]

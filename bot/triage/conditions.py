@@ -19,6 +19,8 @@ A condition is a YAML mapping. Several keys in one mapping are combined with AND
 ``severity_at_least: n``       severity >= n (0-10), OR severity not asked / unknown
 ``trend_any: [t, ...]``        trend is one of these, OR trend not asked / unknown
 ``onset: sudden``              onset is exactly this value (not asked matches nothing)
+``trend_is: worse``            trend is exactly this value (not asked matches nothing)
+``stated_severity_at_least: n`` severity was stated and is >= n (for what a message says)
 ``ref: name``                  a named condition from the file's ``conditions:`` section
 ``all: [...]`` / ``any: [...]``  combinators
 ``not: {...}``                 negation
@@ -50,6 +52,8 @@ class References:
     symptoms: frozenset[str] = frozenset()
     body_parts: frozenset[str] = frozenset()
     questions: frozenset[str] = frozenset()
+    #: Modifier question ids (duration, severity, onset, trend) the condition reads.
+    modifiers: frozenset[str] = frozenset()
 
     def __or__(self, other: References) -> References:
         return References(
@@ -57,6 +61,7 @@ class References:
             self.symptoms | other.symptoms,
             self.body_parts | other.body_parts,
             self.questions | other.questions,
+            self.modifiers | other.modifiers,
         )
 
 
@@ -175,20 +180,31 @@ def _compile_key(
         days = _number(value, where)
         return (
             lambda f: f.duration_days in (None, UNKNOWN) or f.duration_days >= days  # type: ignore[operator]
-        ), References()
+        ), References(modifiers=frozenset({"duration"}))
     if key == "severity_at_least":
         score = _number(value, where)
         return (
             lambda f: f.severity in (None, UNKNOWN) or f.severity >= score  # type: ignore[operator]
-        ), References()
+        ), References(modifiers=frozenset({"severity"}))
+    if key == "stated_severity_at_least":
+        score = _number(value, where)
+        return (lambda f: isinstance(f.severity, int) and f.severity >= score), References(
+            modifiers=frozenset({"severity"})
+        )
     if key == "trend_any":
         trends = _as_list(value, where)
         _check(trends, frozenset({"worse", "same", "better", "comes and goes"}), where, "trend")
-        return (lambda f: f.trend in (None, UNKNOWN) or f.trend in trends), References()
+        return (lambda f: f.trend in (None, UNKNOWN) or f.trend in trends), References(
+            modifiers=frozenset({"trend"})
+        )
+    if key == "trend_is":
+        if value not in ("worse", "same", "better", "comes and goes"):
+            raise ConditionError(f"{where}: trend_is must be worse, same, better or comes and goes")
+        return (lambda f: f.trend == value), References(modifiers=frozenset({"trend"}))
     if key == "onset":
         if value not in ("sudden", "gradual", UNKNOWN):
             raise ConditionError(f"{where}: onset must be sudden, gradual or unknown")
-        return (lambda f: f.onset == value), References()
+        return (lambda f: f.onset == value), References(modifiers=frozenset({"onset"}))
     raise ConditionError(f"{where}: unknown condition keyword {key!r} (see conditions.py)")
 
 

@@ -144,15 +144,14 @@ def check_consistency() -> list[str]:
     problems = []
     bank = load_questions()
     rules = load_rules()
-    lexicon = load_lexicon()
     known = set(bank.questions)
     for rule in rules.rules:
         for qid in sorted(rule.when.references.questions - known):
             problems.append(f"rule {rule.id}: unknown question id {qid!r}")
-    for derived in lexicon.derived_answers:
-        if derived.answer not in known:
-            problems.append(f"lexicon: derived answer for unknown question {derived.answer!r}")
     for question in bank.questions.values():
+        if question.said_when:
+            for qid in sorted(question.said_when.references.questions - known):
+                problems.append(f"question {question.id}: present.when uses unknown id {qid!r}")
         if question.ask_if:
             for qid in sorted(question.ask_if.references.questions - known):
                 problems.append(f"question {question.id}: ask_if uses unknown id {qid!r}")

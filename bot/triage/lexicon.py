@@ -1,4 +1,4 @@
-"""Loading ``lexicon.yml``: symptom -> category table, site rules and derived answers."""
+"""Loading ``lexicon.yml``: the symptom -> category table and the site rules."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.triage._data import load_yaml, require_keys
-from bot.triage.conditions import Condition, compile_condition
-from bot.triage.models import CATEGORIES, Answer, normalise_answer
+from bot.triage.models import CATEGORIES
 from bot.vocabulary import BODY_PARTS, SYMPTOMS
 
 LEXICON_FILE = "lexicon.yml"
@@ -23,17 +22,9 @@ class SiteRule:
 
 
 @dataclass(frozen=True)
-class DerivedAnswer:
-    answer: str
-    value: Answer
-    when: Condition
-
-
-@dataclass(frozen=True)
 class Lexicon:
     symptom_categories: Mapping[str, tuple[str, ...]]
     site_dependent: Mapping[str, SiteRule]
-    derived_answers: tuple[DerivedAnswer, ...]
     companion_symptoms: frozenset[str] = frozenset()
 
     @property
@@ -62,7 +53,6 @@ def parse_lexicon(data: Any) -> Lexicon:
             "version",
             "symptom_categories",
             "site_dependent",
-            "derived_answers",
             "companion_symptoms",
         },
         {"pain_sites", "limb_parts"},
@@ -89,17 +79,6 @@ def parse_lexicon(data: Any) -> Lexicon:
             default=_check_category(node["default"], where),
             sites={part: _check_category(c, where) for part, c in node["sites"].items()},
         )
-    derived = []
-    for i, node in enumerate(data["derived_answers"]):
-        where = f"{LEXICON_FILE} derived_answers[{i}]"
-        require_keys(node, {"answer", "value", "when"}, set(), where)
-        derived.append(
-            DerivedAnswer(
-                answer=str(node["answer"]),
-                value=normalise_answer(node["value"]),
-                when=compile_condition(node["when"], where=where),
-            )
-        )
     companions = frozenset(data["companion_symptoms"] or ())
     if companions - SYMPTOMS:
         raise ValueError(
@@ -108,7 +87,6 @@ def parse_lexicon(data: Any) -> Lexicon:
     return Lexicon(
         symptom_categories=table,
         site_dependent=sites,
-        derived_answers=tuple(derived),
         companion_symptoms=companions,
     )
 

@@ -123,6 +123,43 @@ def parse_yes_no(
     return None
 
 
+_LEADING_YES = frozenset(
+    {"yes", "yeah", "yep", "yup", "yea", "ya", "yh", "aye", "y", "definitely", "absolutely",
+     "correct", "sure", "affirmative", "/affirm"}
+)  # fmt: skip
+_LEADING_NO = frozenset({"no", "nope", "nah", "nay", "n", "never", "none", "nothing", "negative",
+                         "/deny"})  # fmt: skip
+_SHORT_REPLY_WORDS = 5
+
+
+def leading_hedge(text: str) -> bool:
+    """True when a reply starts with "not sure", "dunno", "maybe" and the like."""
+    clean = normalise_text(text)
+    match = _UNCERTAIN.search(clean)
+    return bool(match) and len(clean[: match.start()].split()) <= 2
+
+
+def leading_yes_no(text: str) -> Answer | None:
+    """The yes or no a reply starts with ("yes, since Tuesday", "no, it's fine"), if any.
+
+    Also a short reply ("I think so", "not really") that is only a yes or a no.
+    """
+    clean = normalise_text(text)
+    if not clean or leading_hedge(clean):
+        return None
+    first = re.split(r"[\s,.!;:]+", clean, maxsplit=1)[0]
+    if first in _LEADING_YES:
+        return "yes"
+    if first in _LEADING_NO or re.match(r"not\s+(?:really|at\s+all)\b", clean):
+        return "no"
+    if len(clean.split()) <= _SHORT_REPLY_WORDS and not is_uncertain(clean):
+        no_hit = bool(_NO.search(clean))
+        yes_hit = bool(_YES.search(_NO.sub(" ", clean)))
+        if no_hit != yes_hit:
+            return "no" if no_hit else "yes"
+    return None
+
+
 # --------------------------------------------------------------------------- duration
 
 _DAY = 1.0
@@ -160,13 +197,14 @@ _RELATIVE: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     (re.compile(p), v)
     for p, v in (
         (r"\b(?:since\s+)?(?:this\s+(?:morning|afternoon|evening)|today|tonight|just\s+now"
-         r"|earlier\s+today|last\s+night|few\s+hours|all\s+day)\b", 0.5),
+         r"|earlier\s+today|last\s+night|few\s+hours)\b", 0.5),
         (r"\b(?:since\s+)?(?:yesterday|the\s+day\s+before)\b", 1.0),
         (r"\b(?:since\s+)?(?:the|last)\s+weekend\b", 3.0),
         (r"\b(?:since\s+)?last\s+week\b|\ba\s+week\s+ago\b", 7.0),
         (r"\b(?:since\s+)?last\s+month\b", 30.0),
         (r"\b(?:since\s+)?last\s+year\b", 365.0),
         (r"\b(?:for\s+)?ages\b|\ba\s+long\s+time\b|\bforever\b|\bages\s+ago\b", 60.0),
+        (r"\ball\s+day\b", 0.5),
         (r"\ba\s+while\b", 30.0),
         (r"\b(?:for\s+|over\s+)?(?:many\s+)?years\b", 365.0),
         (r"\b(?:for\s+|over\s+)?(?:many\s+)?months\b", 60.0),
@@ -174,6 +212,12 @@ _RELATIVE: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"\b(?:for\s+|over\s+the\s+last\s+)?(?:few\s+)?days\b", 3.0),
     )
 )  # fmt: skip
+#: "day 2", "the third day": how many days it has lasted.
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3,
+             "4th": 4, "5th": 5, "6th": 6}  # fmt: skip
+_DAY_ORDINAL = re.compile(
+    r"\bday\s+(?P<n>\d{1,2})\b|\b(?P<nth>" + "|".join(_ORDINALS) + r")\s+day\b"
+)
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 
@@ -210,11 +254,20 @@ def _since_date(clean: str, today: date) -> float | None:
     return None
 
 
-def parse_duration(text: str | None, today: date | None = None) -> Duration:
+#: Vague relative phrases ("for weeks", "a while", "most days"): fine as an answer to "how
+#: long?", too vague to correct a duration stated elsewhere.
+_VAGUE_RELATIVE_FROM = 6
+
+
+def parse_duration(
+    text: str | None, today: date | None = None, *, strict: bool = False
+) -> Duration:
     """Days since the symptom started: "about 3 weeks" -> 21, "since yesterday" -> 1.
 
     Ranges count as their longer end ("2-3 weeks" -> 21); buttons map to a representative
     value ("1-4 weeks" -> 14). Returns "unknown" for "not sure" and None for no answer.
+    ``strict`` ignores vague phrases ("for weeks", "most days"), for corrections found in a
+    reply to another question.
     """
     clean = normalise_text(text)
     if not clean:
@@ -232,13 +285,19 @@ def parse_duration(text: str | None, today: date | None = None) -> Duration:
         best = value if best is None else max(best, value)
     if best is not None:
         return round(best, 4)
+    ordinal = _DAY_ORDINAL.search(clean)
+    if ordinal:
+        word = ordinal.group("n") or ordinal.group("nth")
+        return float(_ORDINALS.get(word, word)) if word in _ORDINALS or word.isdigit() else None
     since = _since_date(clean, today or date.today())
     if since is not None:
         return since
-    for pattern, days in _RELATIVE:
+    for index, (pattern, days) in enumerate(_RELATIVE):
+        if strict and index >= _VAGUE_RELATIVE_FROM:
+            break
         if pattern.search(clean):
             return days
-    return UNKNOWN if is_uncertain(clean) else None
+    return UNKNOWN if is_uncertain(clean) and not strict else None
 
 
 # --------------------------------------------------------------------------- severity
@@ -350,7 +409,10 @@ _TREND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"|\bmore\s+(?:painful|often|intense|frequent)\b", "worse"),
         (r"\bbetter\b|\bimprov\w*\b|\beas(?:ing|ed)\b|\bsettl\w*\b|\bgoing\s+away\b|\bfading\b"
          r"|\bless\s+(?:painful|often|intense|frequent)\b|\bsubsid\w*\b|\bclearing\s+up\b"
-         r"|\bhealing\b|\bgetting\s+less\b", "better"),
+         r"|\bhealing\b|\bgetting\s+less\b|\bloosening\b|\bwearing\s+off\b"
+         r"|\b(?:it'?s|it\s+has|it\s+had|it\s+was|was)\s+(?:all\s+)?gone\b|\bgone\s+now\b"
+         r"|\ball\s+gone\b|\bfine\s+(?:now|today)\b|\bback\s+to\s+normal\b|\bwent\s+away\b",
+         "better"),
         (r"\bsame\b|\bno\s+change\b|\bnot\s+changed\b|\bunchanged\b|\bhasn'?t\s+changed\b"
          r"|\bstable\b|\bsteady\b|\bconstant\b|\bno\s+different\b|\bsimilar\b|\bstayed\b"
          r"|\bpersistent\b|\ball\s+the\s+time\b", "same"),
@@ -358,9 +420,22 @@ _TREND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )  # fmt: skip
 
 
-def parse_trend(text: str | None) -> Trend:
-    """worse / same / better / comes and goes. "not getting better" counts as "same"."""
+#: "worse at night", "better when I rest": when it is worse, not whether it is getting worse.
+_SITUATIONAL = re.compile(
+    r"\b(?:worse|worst|better|easier)\s+(?:when|with|if|on|at|after|during|lying|in|first|than"
+    r"|for|before|while|as|by|going|walking|sitting|standing|bending|moving|doing|off)\b"
+)
+
+
+def parse_trend(text: str | None, *, strict: bool = False) -> Trend:
+    """worse / same / better / comes and goes. "not getting better" counts as "same".
+
+    ``strict`` ignores "worse when ..."/"better at ..." (when it hurts, not how it changes),
+    for corrections found in a reply to another question.
+    """
     clean = normalise_text(text)
+    if strict:
+        clean = _SITUATIONAL.sub(" ", clean)
     if not clean:
         return None
     negated_same = bool(_TREND_NOT_WORSE.search(clean) or _TREND_NOT_BETTER.search(clean))
@@ -458,10 +533,10 @@ def parse_corrections(
     clean = normalise_text(text)
     result: dict[str, Any] = {}
 
-    durations = [parse_duration(t, today) for t in _entity_texts(entities, "duration")]
+    durations = [parse_duration(t, today, strict=True) for t in _entity_texts(entities, "duration")]
     duration = _max_known(durations)
     if duration in (None, UNKNOWN) and clean:
-        duration = parse_duration(clean, today)
+        duration = parse_duration(clean, today, strict=True)
     if duration not in (None, UNKNOWN):
         result["duration_days"] = duration
 
@@ -478,9 +553,9 @@ def parse_corrections(
     if onset not in (None, UNKNOWN):
         result["onset"] = onset
 
-    trend = _entity_value(entities, "trend", _TREND_ENTITY) or (
-        parse_trend(clean) if clean else None
-    )
+    trend = (
+        None if _SITUATIONAL.search(clean) else _entity_value(entities, "trend", _TREND_ENTITY)
+    ) or (parse_trend(clean, strict=True) if clean else None)
     if trend not in (None, UNKNOWN):
         result["trend"] = trend
     return result

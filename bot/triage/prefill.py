@@ -1,4 +1,9 @@
-"""Findings from the first message's entities, so the bot does not ask what it was told."""
+"""Findings from a message's entities, so the bot does not ask what it was told.
+
+``findings_from_entities`` gives symptoms, body parts, categories and modifiers; ``prefill``
+adds the red-flag answers those entities state (each question's ``present.when`` in
+``questions.yml``) for the questions of the reported categories.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 from bot.triage.lexicon import Lexicon, load_lexicon
 from bot.triage.models import Findings, category_for_intent
 from bot.triage.parsing import parse_duration, parse_severity
+from bot.triage.questions import load_questions
 from bot.vocabulary import BODY_PARTS, ONSETS, SYMPTOMS, TRENDS
 
 _TREND_RANK = {"better": 0, "same": 1, "comes and goes": 1, "worse": 2}
@@ -69,15 +75,15 @@ def _categories(
     return found
 
 
-def prefill(
+def findings_from_entities(
     entities: Iterable[Mapping[str, Any]] | None,
     intent: str | None = None,
     *,
     today: date | None = None,
     lexicon: Lexicon | None = None,
 ) -> Findings:
-    """Findings stated by a message: symptoms, body parts, categories, red-flag answers,
-    duration, severity, onset and trend.
+    """Findings stated by a message's entities: symptoms, body parts, categories, duration,
+    severity, onset and trend (no answers).
 
     ``entities`` are Rasa-style dicts (``entity``, ``value``, ``text``, ``role``); those with
     role "negated" are ignored, and unknown values are dropped rather than failing. The
@@ -95,7 +101,7 @@ def prefill(
         categories.add(intent_category)
     categories |= categories_for(symptoms, body_parts, lexicon, has_intent=bool(intent_category))
 
-    durations = [parse_duration(t, today) for t in _raw(active, "duration")]
+    durations = [parse_duration(t, today, strict=True) for t in _raw(active, "duration")]
     known_durations = [d for d in durations if isinstance(d, float)]
     severities = [parse_severity(t) for t in _raw(active, "severity")]
     known_severities = [s for s in severities if isinstance(s, int)]
@@ -111,11 +117,26 @@ def prefill(
         onset=("sudden" if "sudden" in onsets else onsets[0]) if onsets else None,
         trend=max(trends, key=_TREND_RANK.__getitem__) if trends else None,
     )
-    answers: dict[str, str] = {}
-    for derived in lexicon.derived_answers:
-        if derived.answer not in answers and derived.when.holds(findings):
-            answers[derived.answer] = derived.value
+    return findings
+
+
+def prefill(
+    entities: Iterable[Mapping[str, Any]] | None,
+    intent: str | None = None,
+    *,
+    today: date | None = None,
+    lexicon: Lexicon | None = None,
+) -> Findings:
+    """``findings_from_entities`` plus the answers its entities state (``present.when``)."""
+    findings = findings_from_entities(entities, intent, today=today, lexicon=lexicon)
+    bank = load_questions()
+    relevant = bank.relevant_ids(findings.categories)
+    answers = {
+        q.id: "yes"
+        for q in bank.questions.values()
+        if q.id in relevant and q.said_when is not None and q.said_when.holds(findings)
+    }
     return replace(findings, answers=answers) if answers else findings
 
 
-__all__ = ["categories_for", "prefill"]
+__all__ = ["categories_for", "findings_from_entities", "prefill"]

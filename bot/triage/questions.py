@@ -1,16 +1,29 @@
-"""Follow-up questions (``questions.yml``) and the choice of the next one to ask."""
+"""Follow-up questions (``questions.yml``): their wording, buttons, and what states each finding.
+
+The choice of the next question is in ``selection.py``; reading a message is ``reading.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from bot.triage._data import load_yaml, require_keys
 from bot.triage.conditions import Condition, compile_condition, compile_named
-from bot.triage.models import CATEGORIES, MODIFIER_FIELDS, Findings, Level
+from bot.triage.cues import Phrase, compile_phrases
+from bot.triage.models import (
+    CATEGORIES,
+    MODIFIER_FIELDS,
+    ONSET_VALUES,
+    TREND_VALUES,
+    Answer,
+    Findings,
+    Level,
+    normalise_answer,
+)
 from bot.vocabulary import SYMPTOMS
 
 QUESTIONS_FILE = "questions.yml"
@@ -40,6 +53,17 @@ class Question:
     reassuring: bool = False
     finding: str | None = None
     yes_symptoms: frozenset[str] = frozenset()
+    """Symptom values that, mentioned in a reply to this question, answer it."""
+    said_when: Condition | None = None
+    """Any message whose own findings satisfy this states "yes"."""
+    present_anywhere: tuple[Phrase, ...] = ()
+    present_in_reply: tuple[Phrase, ...] = ()
+    absent_anywhere: tuple[Phrase, ...] = ()
+    absent_in_reply: tuple[Phrase, ...] = ()
+    from_onset: Mapping[str, Answer] = field(default_factory=dict, compare=False)
+    from_trend: Mapping[str, Answer] = field(default_factory=dict, compare=False)
+    replies: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    """Example replies by meaning ("yes", "no", "unknown"), checked by the tests."""
     ask_if: Condition | None = None
     category: str | None = None
 
@@ -66,6 +90,12 @@ class QuestionBank:
     by_category: Mapping[str, tuple[Question, ...]]
     labels: Mapping[str, str]
 
+    def relevant_ids(self, categories: Iterable[str]) -> frozenset[str]:
+        """Ids of the questions asked in any of these categories."""
+        return frozenset(
+            q.id for c in categories if c in self.by_category for q in self.by_category[c]
+        )
+
     def for_category(self, category: str) -> tuple[Question, ...]:
         try:
             return self.by_category[category]
@@ -75,6 +105,33 @@ class QuestionBank:
             ) from None
 
 
+_REPLY_MEANINGS = {"yes": "yes", "no": "no", "unsure": "unknown"}
+
+
+def _phrases(node: Any, key: str, where: str) -> tuple[tuple[Phrase, ...], tuple[Phrase, ...]]:
+    """The (anywhere, in_reply) phrases of a ``present`` or ``absent`` node."""
+    if node is None:
+        return (), ()
+    require_keys(
+        node,
+        set(),
+        {"anywhere", "in_reply"} | ({"symptoms", "when"} if key == "present" else set()),
+        f"{where}.{key}",
+    )
+    return (
+        compile_phrases(str(p) for p in node.get("anywhere") or ()),
+        compile_phrases(str(p) for p in node.get("in_reply") or ()),
+    )
+
+
+def _answer_map(node: Any, allowed: frozenset[str], where: str) -> dict[str, Answer]:
+    if node is None:
+        return {}
+    if not isinstance(node, Mapping) or set(node) - allowed:
+        raise ValueError(f"{where}: expected a mapping from {sorted(allowed)} to yes/no/unknown")
+    return {str(k): normalise_answer(v) for k, v in node.items()}
+
+
 def _parse_question(
     qid: str, node: Any, buttons: Mapping[str, tuple[Button, ...]], named: Mapping[str, Condition]
 ) -> Question:
@@ -82,7 +139,17 @@ def _parse_question(
     require_keys(
         node,
         {"type", "text", "buttons"},
-        {"red_flag", "reassuring", "finding", "yes_symptoms", "ask_if"},
+        {
+            "red_flag",
+            "reassuring",
+            "finding",
+            "present",
+            "absent",
+            "onset",
+            "trend",
+            "replies",
+            "ask_if",
+        },
         where,
     )
     qtype = node["type"]
@@ -94,10 +161,17 @@ def _parse_question(
         raise ValueError(f"{where}: a {qtype} question must have the id {qtype!r}")
     if node["buttons"] not in buttons:
         raise ValueError(f"{where}: unknown button set {node['buttons']!r}")
-    yes_symptoms = frozenset(node.get("yes_symptoms") or ())
+    present = node.get("present") or {}
+    yes_symptoms = frozenset(present.get("symptoms") or ())
     if yes_symptoms - SYMPTOMS:
-        raise ValueError(f"{where}: unknown yes_symptoms {sorted(yes_symptoms - SYMPTOMS)}")
+        raise ValueError(f"{where}: unknown present.symptoms {sorted(yes_symptoms - SYMPTOMS)}")
+    present_anywhere, present_in_reply = _phrases(node.get("present"), "present", where)
+    absent_anywhere, absent_in_reply = _phrases(node.get("absent"), "absent", where)
+    replies_node = node.get("replies") or {}
+    if set(replies_node) - set(_REPLY_MEANINGS):
+        raise ValueError(f"{where}: replies may only have {sorted(_REPLY_MEANINGS)}")
     ask_if = node.get("ask_if")
+    said_when = present.get("when")
     return Question(
         id=qid,
         type=qtype,
@@ -107,6 +181,20 @@ def _parse_question(
         reassuring=bool(node.get("reassuring", False)),
         finding=node.get("finding"),
         yes_symptoms=yes_symptoms,
+        said_when=(
+            compile_condition(said_when, named=named, where=f"{where}.present.when")
+            if said_when
+            else None
+        ),
+        present_anywhere=present_anywhere,
+        present_in_reply=present_in_reply,
+        absent_anywhere=absent_anywhere,
+        absent_in_reply=absent_in_reply,
+        from_onset=_answer_map(node.get("onset"), ONSET_VALUES, f"{where}.onset"),
+        from_trend=_answer_map(node.get("trend"), TREND_VALUES, f"{where}.trend"),
+        replies={
+            _REPLY_MEANINGS[k]: tuple(str(r) for r in v or ()) for k, v in replies_node.items()
+        },
         ask_if=compile_condition(ask_if, named=named, where=f"{where}.ask_if") if ask_if else None,
     )
 
@@ -181,42 +269,3 @@ def question_by_id(question_id: str, category: str | None = None) -> Question:
         return bank.questions[question_id]
     except KeyError:
         raise ValueError(f"unknown question id {question_id!r}") from None
-
-
-def _phase(question: Question) -> int:
-    """Across categories: red-flag questions, then modifiers, then reassuring questions."""
-    if question.reassuring:
-        return 2
-    return 1 if question.is_modifier else 0
-
-
-def next_question(findings: Findings, category: str | None = None) -> Question | None:
-    """The next question to ask, or ``None`` when there is nothing more to ask.
-
-    With a ``category``, its questions in order. Without one, the questions of every reported
-    category (red flags of all of them first, then modifiers, then ``obvious_cause``).
-    Answered questions (including answers already given in the first message) and questions
-    whose ``ask_if`` is false are skipped. Once the findings reach EMERGENCY nothing more is
-    asked: the person should be calling for help, not answering questions.
-    """
-    from bot.triage.engine import triage_level  # local import: engine imports this module
-
-    if triage_level(findings) is Level.EMERGENCY:
-        return None
-    candidates: Iterable[Question]
-    if category is not None:
-        candidates = questions_for(category)
-    else:
-        seen: set[str] = set()
-        pooled: list[Question] = []
-        for cat in CATEGORIES:
-            if cat in findings.categories:
-                for question in questions_for(cat):
-                    if question.id not in seen:
-                        seen.add(question.id)
-                        pooled.append(question)
-        candidates = sorted(pooled, key=_phase)  # stable: keeps the per-category order
-    for question in candidates:
-        if not question.is_answered(findings) and question.applies(findings):
-            return question
-    return None

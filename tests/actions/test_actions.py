@@ -63,9 +63,7 @@ def test_triage_start_sets_a_pending_red_flag_question():
     assert slots["triage_step"] is None
     state = TriageState.from_dict(slots["triage_state"])
     assert state.pending in {
-        "limb_weakness",
-        "limb_numbness",
-        "walking_difficulty",
+        "limb_neuro",
         "bladder_bowel",
     }
     assert "one at a time" in messages[0]["text"]

@@ -42,9 +42,7 @@ def test_first_message_with_leg_numbness_and_no_pee_is_emergency_without_questio
 def test_back_pain_asks_a_red_flag_question_first():
     state = begin("report_back_neck_pain", ent("symptom", "back pain"))
     assert state.pending in {
-        "limb_weakness",
-        "limb_numbness",
-        "walking_difficulty",
+        "limb_neuro",
         "bladder_bowel",
     }
 
@@ -77,11 +75,22 @@ def test_unclear_reply_is_asked_again_then_recorded_as_not_sure():
     assert result.state.pending != question
 
 
-def test_question_in_the_middle_is_an_interruption_not_a_misunderstanding():
+def test_question_in_the_middle_is_answered_and_the_question_asked_once_more():
     state = begin("report_headache", ent("symptom", "headache"))
+    question = state.pending
     result = on_message(state, Turn("do i need scans?", "ask_routine_tests", 0.9, (), "m1"))
     assert result.interruption == "ask_routine_tests"
-    assert result.state.retries == 0
+    assert result.state.pending == question
+    assert result.state.asks[question] == 2
+
+
+def test_a_second_interruption_records_not_sure_so_no_question_comes_a_third_time():
+    state = begin("report_headache", ent("symptom", "headache"))
+    question = state.pending
+    first = on_message(state, Turn("do i need scans?", "ask_routine_tests", 0.9, (), "m1"))
+    second = on_message(first.state, Turn("are you a bot", "bot_challenge", 0.9, (), "m2"))
+    assert second.state.findings.value_of(question) == "unknown"
+    assert second.state.pending != question
 
 
 def test_correction_updates_duration_whatever_was_asked():
@@ -132,8 +141,11 @@ def test_state_round_trips_through_a_slot_value():
     assert TriageState.from_dict(state.to_dict()) == state
 
 
-def test_advance_with_nothing_left_finishes():
-    assert advance(TriageState()).done
+def test_advance_without_a_symptom_asks_what_was_noticed_at_most_twice():
+    first = advance(TriageState())
+    assert first.clarifying and not first.done
+    assert advance(first.state).clarifying
+    assert advance(first.state).done
 
 
 def test_answer_labelled_as_a_report_but_naming_no_symptom_opens_no_new_questions():

@@ -59,13 +59,13 @@ def test_parse_yes_no_reads_free_text(text: str, intent: str | None, expected: s
 
 
 def test_parse_yes_no_counts_a_mentioned_symptom_as_yes() -> None:
-    question = question_by_id("limb_numbness")
+    question = question_by_id("limb_neuro")
     entities = [{"entity": "symptom", "value": "numbness", "text": "numb"}]
     assert parse_answer(question, "my legs feel numb", "inform", entities) == "yes"
 
 
 def test_parse_yes_no_ignores_a_negated_symptom() -> None:
-    question = question_by_id("limb_numbness")
+    question = question_by_id("limb_neuro")
     entities = [{"entity": "symptom", "value": "numbness", "text": "numb", "role": "negated"}]
     assert parse_answer(question, "they don't feel numb", "inform", entities) is None
 

@@ -43,9 +43,7 @@ def part(value: str) -> dict:
 
 
 NO_SPINE_FLAGS = {
-    "limb_weakness": "no",
-    "limb_numbness": "no",
-    "walking_difficulty": "no",
+    "limb_neuro": "no",
     "bladder_bowel": "no",
 }
 MINOR = {"duration_days": 4, "severity": 2, "trend": "better"}
@@ -108,7 +106,7 @@ def test_category_for_intent_maps_every_symptom_intent() -> None:
 
 def test_back_pain_with_leg_numbness_is_emergency() -> None:
     findings = prefill([symptom("back pain"), symptom("numbness"), part("leg")])
-    assert findings.answer("limb_numbness") == "yes"
+    assert findings.answer("limb_neuro") == "yes"
     assert assess(findings).level is Level.EMERGENCY
 
 
@@ -123,8 +121,8 @@ def test_back_pain_with_new_bladder_problem_answer_is_emergency() -> None:
     assert assess(findings).level is Level.EMERGENCY
 
 
-def test_dont_know_for_walking_difficulty_gives_at_least_urgent() -> None:
-    findings = Findings(categories={"back_neck_pain"}).with_answer("walking_difficulty", "unknown")
+def test_dont_know_for_limb_weakness_or_numbness_gives_at_least_urgent() -> None:
+    findings = Findings(categories={"back_neck_pain"}).with_answer("limb_neuro", "unknown")
     assert assess(findings).level >= Level.URGENT
 
 
@@ -293,7 +291,7 @@ def test_prefill_headache_and_cough_gives_two_categories() -> None:
 def test_prefill_ignores_negated_entities() -> None:
     findings = prefill([symptom("back pain"), symptom("numbness", role="negated"), part("leg")])
     assert findings.symptoms == {"back pain"}
-    assert "limb_numbness" not in findings.answers
+    assert "limb_neuro" not in findings.answers
     assert assess(findings).level < Level.EMERGENCY
 
 
@@ -332,7 +330,7 @@ def test_prefill_intent_adds_its_category() -> None:
 def test_next_question_skips_what_the_first_message_answered() -> None:
     findings = prefill(
         [symptom("back pain"), ent("duration", "2 weeks")], "report_back_neck_pain"
-    ).with_answer("limb_weakness", "no")
+    ).with_answer("limb_neuro", "no")
     asked = []
     while (question := next_question(findings, "back_neck_pain")) is not None:
         asked.append(question.id)
@@ -341,8 +339,8 @@ def test_next_question_skips_what_the_first_message_answered() -> None:
             findings = findings.with_answer(
                 question.id, {"severity": 5, "onset": "gradual", "trend": "same"}[question.id]
             )
-    assert "limb_weakness" not in asked and "duration" not in asked
-    assert asked[:3] == ["limb_numbness", "walking_difficulty", "bladder_bowel"]
+    assert "limb_neuro" not in asked and "duration" not in asked
+    assert asked[:2] == ["bladder_bowel", "spine_thoracic"]
     assert "obvious_cause" not in asked  # severity 5: routine impossible, so not asked
 
 
@@ -397,7 +395,7 @@ def test_not_a_diagnosis_notice_names_the_emergency_number() -> None:
 
 def test_disposition_reasons_list_top_level_first() -> None:
     findings = Findings(
-        categories={"back_neck_pain"}, answers={"spine_night_pain": "yes", "limb_weakness": "yes"}
+        categories={"back_neck_pain"}, answers={"spine_night_pain": "yes", "limb_neuro": "yes"}
     )
     reasons = assess(findings).reasons
     assert reasons[0].level is Level.EMERGENCY

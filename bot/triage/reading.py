@@ -1,0 +1,384 @@
+"""What one message says: symptoms, findings for any question, and the answer to the one asked.
+
+Every message of a triage conversation, the opening included, is read for every finding a
+question asks about (``questions.yml``: ``present``/``absent``), so that "I've been sick twice
+and my husband says I'm not making sense" records vomiting and confusion even though nobody
+asked yet, and a question whose answer is already known is not asked. A reply is then read
+once more against the question it answers, with looser cues: "the nights are the worst" to
+"is the pain worse at night?" is yes, "my eyes are fine" is no, "not sure really" is not sure.
+
+Inputs are the message text and the NLU entities (Rasa-style dicts; role ``negated`` marks a
+negated mention). Plain Python: no Rasa, no spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from bot.triage.cues import (
+    Hit,
+    Phrase,
+    Polarity,
+    find,
+    load_termset,
+    span_polarity,
+    strongest,
+    words,
+)
+from bot.triage.lexicon import load_lexicon
+from bot.triage.models import UNKNOWN, Answer, Findings
+from bot.triage.parsing import (
+    is_uncertain,
+    leading_hedge,
+    leading_yes_no,
+    parse_answer,
+    parse_corrections,
+)
+from bot.triage.prefill import findings_from_entities
+from bot.triage.questions import Question, load_questions
+
+Entity = Mapping[str, Any]
+
+#: A stated duration shorter than this many days (hours, "since this morning") with no word
+#: for how it started counts as a sudden onset: a weakness or loss of sight that began today
+#: is treated as sudden, as stroke pathways do.
+SUDDEN_WITHIN_DAYS = 1.0
+
+#: The order of concern of an answer to a red-flag question (reassuring questions: reversed).
+_CONCERN = {"no": 0, UNKNOWN: 1, "yes": 2}
+
+_ALL_IS_WELL = re.compile(
+    r"\b(?:all|everything(?:'s| is)?|it'?s|that'?s|i'?m|i am|feel(?:ing)?)\s+"
+    r"(?:fine|ok|okay|alright|all right|normal|good|well)\b"
+    r"|\b(?:fine|normal|normally|ok|okay|alright)\b"
+    r"|\bno\s+(?:problems?|trouble|issues?|changes?)\b|\bnothing\s+(?:like\s+that|wrong|unusual)\b"
+    r"|\bas\s+(?:usual|normal)\b"
+)
+_NOT_WELL = re.compile(r"\bnot\s+(?:fine|ok|okay|alright|all right|normal|good|well|right)\b")
+
+
+def _is_negated(entity: Entity) -> bool:
+    return str(entity.get("role") or "").lower() == "negated"
+
+
+def _values(entities: Iterable[Entity], kind: str, *, negated: bool) -> frozenset[str]:
+    return frozenset(
+        str(e.get("value")).strip().lower()
+        for e in entities
+        if e.get("entity") == kind and e.get("value") and _is_negated(e) == negated
+    )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message states (before it is matched with the conversation so far)."""
+
+    text: str
+    tokens: tuple[str, ...]
+    entities: tuple[Mapping[str, Any], ...]
+    findings: Findings
+    """Symptoms, body parts and categories the message names (not negated), its
+    duration/severity/onset/trend, and the findings it states for any question."""
+    absent_symptoms: frozenset[str] = frozenset()
+    """Symptoms the message mentions only negated ("no headache, but ...")."""
+    symptom_polarity: Mapping[str, Polarity] = field(default_factory=dict)
+    """Symptom value -> how the message states it (present, unsure or absent)."""
+    stated: Mapping[str, Answer] = field(default_factory=dict)
+    """Question id -> what the message states for it without being asked."""
+    uncertain: bool = False
+    onset_inferred: bool = False
+    """True when the onset was not said but inferred from a start within the last day."""
+
+    @property
+    def has_content(self) -> bool:
+        """True when the message states a symptom, a finding or a modifier."""
+        f = self.findings
+        return bool(
+            f.symptoms
+            or self.stated
+            or any(v is not None for v in (f.duration_days, f.severity, f.onset, f.trend))
+        )
+
+
+def _checked_entities(text: str, entities: Iterable[Entity]) -> tuple[dict[str, Any], ...]:
+    """The entities, with negation re-checked by scope (``cues``) where the NLU missed it."""
+    out = []
+    for entity in entities:
+        entity = dict(entity)
+        start, end = entity.get("start"), entity.get("end")
+        if (
+            entity.get("entity") in ("symptom", "body_part")
+            and not _is_negated(entity)
+            and isinstance(start, int)
+            and isinstance(end, int)
+            and span_polarity(text, start, end) == "absent"
+        ):
+            entity["role"] = "negated"
+        out.append(entity)
+    return tuple(out)
+
+
+def _symptom_polarity(text: str, entities: Iterable[Entity]) -> dict[str, Polarity]:
+    rank = {"absent": 0, "unsure": 1, "present": 2}
+    out: dict[str, Polarity] = {}
+    for entity in entities:
+        if entity.get("entity") != "symptom" or not entity.get("value"):
+            continue
+        value = str(entity["value"]).strip().lower()
+        if _is_negated(entity):
+            polarity: Polarity = "absent"
+        elif isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+            polarity = span_polarity(text, entity["start"], entity["end"])
+        else:
+            polarity = "present"
+        if value not in out or rank[polarity] > rank[out[value]]:
+            out[value] = polarity
+    return out
+
+
+def read(
+    text: str | None,
+    entities: Iterable[Entity] | None = (),
+    *,
+    today: date | None = None,
+) -> Reading:
+    """Reads one message: its symptoms, modifiers and the findings it states anywhere."""
+    text = text or ""
+    entities = _checked_entities(text, entities or ())
+    tokens = words(text)
+    base = findings_from_entities(entities, None, today=today)
+    corrections = parse_corrections(text, entities, today=today)
+    base = replace(base, **{k: v for k, v in corrections.items() if v is not None})
+    onset_inferred = False
+    if (
+        base.onset is None
+        and isinstance(base.duration_days, float)
+        and base.duration_days < SUDDEN_WITHIN_DAYS
+    ):
+        base = replace(base, onset="sudden")
+        onset_inferred = True
+    polarity = _symptom_polarity(text, entities)
+    stated = _stated_anywhere(tokens, polarity, base)
+    return Reading(
+        text=text,
+        tokens=tokens,
+        entities=entities,
+        findings=base,
+        absent_symptoms=frozenset(v for v, p in polarity.items() if p == "absent"),
+        symptom_polarity=polarity,
+        stated=stated,
+        uncertain=is_uncertain(text) or bool(find(tokens, load_termset().hedges)),
+        onset_inferred=onset_inferred,
+    )
+
+
+def _polarity_answer(hits: Iterable[Hit]) -> Answer | None:
+    return {"present": "yes", "unsure": UNKNOWN, "absent": "no", None: None}[strongest(hits)]
+
+
+def _hits(
+    tokens: tuple[str, ...], present: tuple[Phrase, ...], absent: tuple[Phrase, ...]
+) -> tuple[list[Hit], bool]:
+    """Hits of the ``present`` phrases not inside a stated ``absent`` phrase, and whether an
+    ``absent`` phrase was stated ("fine at rest" is not "at rest")."""
+    termset = load_termset()
+    denials = [h for h in find(tokens, absent, termset) if h.polarity == "present"]
+    covered = {i for h in denials for i in range(h.start, h.end)}
+    hits = [h for h in find(tokens, present, termset) if not set(range(h.start, h.end)) & covered]
+    return hits, bool(denials)
+
+
+def _from_symptoms(question: Question, polarity: Mapping[str, Polarity]) -> Answer | None:
+    said = [polarity[s] for s in question.yes_symptoms if s in polarity]
+    if "present" in said:
+        return "yes"
+    if "unsure" in said:
+        return UNKNOWN
+    if said:
+        return "no"
+    return None
+
+
+def _stated_anywhere(
+    tokens: tuple[str, ...], polarity: Mapping[str, Polarity], findings: Findings
+) -> dict[str, Answer]:
+    """Question id -> the most concerning thing the message states for it, asked or not."""
+    out: dict[str, Answer] = {}
+    for question in load_questions().questions.values():
+        if question.type != "yes_no":
+            continue
+        answers: list[Answer] = []
+        hits, denied = _hits(tokens, question.present_anywhere, question.absent_anywhere)
+        said = _polarity_answer(hits)
+        if said is not None:
+            answers.append(said)
+        if question.said_when is not None and question.said_when.holds(findings):
+            answers.append("yes")
+        if denied:
+            answers.append("no")
+        if _from_symptoms(question, polarity) == "no":
+            answers.append("no")
+        if answers:
+            out[question.id] = most_concerning(question, answers)
+    return out
+
+
+def most_concerning(question: Question, answers: Iterable[Answer]) -> Answer:
+    """Of several answers to one question, the one that raises the level most."""
+    answers = list(answers)
+    if question.reassuring:
+        # "yes" reassures; a stated reason counts unless the person also said there is none.
+        return "no" if "no" in answers else ("yes" if "yes" in answers else UNKNOWN)
+    return max(answers, key=_CONCERN.__getitem__)
+
+
+def answer_to(
+    question: Question, reading: Reading, intent: str | None = None, *, generic: bool = True
+) -> Any:
+    """What ``reading`` answers to ``question``, or None when the reply does not answer it.
+
+    yes/no questions: a restatement of the finding is yes ("the nights are the worst"); a
+    hedge is "unknown"; a denial, a negated mention or an "all is well" statement ("my eyes
+    are fine", "walking normally") is no. When the reply says both, the more concerning reading
+    wins. Duration, severity, onset and trend use the parsers in ``parsing.py``.
+
+    With ``generic=False`` only what speaks to this question counts: not a bare "yes", "no",
+    "fine" or "not sure" (used when the reply is about something new, e.g. another symptom).
+    """
+    if question.type != "yes_no":
+        value = parse_answer(question, reading.text, intent, list(reading.entities))
+        if value is None:
+            value = _modifier_from_reading(question, reading)
+        if value == UNKNOWN and not generic:
+            return None
+        if value is None and reading.uncertain and generic:
+            return UNKNOWN
+        return value
+    return _yes_no(question, reading, intent, generic=generic)
+
+
+def _modifier_from_reading(question: Question, reading: Reading) -> Any:
+    field_name = {
+        "duration": "duration_days",
+        "severity": "severity",
+        "onset": "onset",
+        "trend": "trend",
+    }[question.type]
+    return getattr(reading.findings, field_name)
+
+
+def _yes_no(
+    question: Question, reading: Reading, intent: str | None, *, generic: bool = True
+) -> Answer | None:
+    specific: list[Answer] = []
+    hits, denied = _hits(
+        reading.tokens,
+        question.present_anywhere + question.present_in_reply,
+        question.absent_anywhere + question.absent_in_reply,
+    )
+    said = _polarity_answer(hits)
+    if said is not None:
+        specific.append(said)
+    from_symptoms = _from_symptoms(question, reading.symptom_polarity)
+    if from_symptoms is not None:
+        specific.append(from_symptoms)
+    if question.said_when is not None and question.said_when.holds(reading.findings):
+        specific.append("yes")
+    if denied:
+        specific.append("no")
+    if reading.findings.onset in question.from_onset and not reading.onset_inferred:
+        specific.append(question.from_onset[reading.findings.onset])
+    if reading.findings.trend in question.from_trend:
+        specific.append(question.from_trend[reading.findings.trend])
+
+    if question.reassuring:
+        if specific:
+            return most_concerning(question, specific)
+    elif "yes" in specific:
+        return "yes"
+    elif UNKNOWN in specific:
+        return UNKNOWN
+    if specific:
+        return most_concerning(question, specific)
+    if not generic:
+        return None
+    return _plain_answer(question, reading, intent)
+
+
+def _other_content(question: Question, reading: Reading) -> tuple[bool, bool, bool]:
+    """(says yes to another question, names another symptom, states a modifier)."""
+    other_yes = any(q != question.id and a == "yes" for q, a in reading.stated.items())
+    new_symptoms = bool(set(reading.findings.symptoms) - set(question.yes_symptoms))
+    f = reading.findings
+    modifiers = (
+        f.duration_days is not None
+        or f.severity is not None
+        or f.trend is not None
+        or (f.onset is not None and not reading.onset_inferred)
+    )
+    return other_yes, new_symptoms, modifiers
+
+
+def _plain_answer(question: Question, reading: Reading, intent: str | None) -> Answer | None:
+    """A plain yes, no, not sure or "all is well" that does not name the finding.
+
+    A reply about something else is not an answer to this question: a leading "yes" next to
+    another finding ("yes, two of everything" to "have you lost your sight?") belongs to that
+    finding, and an intent guessed from a reply that states a correction or another symptom
+    says nothing about this one. A leading "no" still answers ("no, just blurry").
+    """
+    other_yes, new_symptoms, modifiers = _other_content(question, reading)
+    if leading_hedge(reading.text):
+        return UNKNOWN
+    lead = leading_yes_no(reading.text)
+    if lead == "no":
+        return "no"
+    if lead == "yes" and not (other_yes or new_symptoms):
+        return "yes"
+    if reading.uncertain and not other_yes:
+        return UNKNOWN
+    if other_yes or new_symptoms or modifiers:
+        return None
+    if _says_all_is_well(reading.text):
+        return "no"
+    if intent == "affirm":
+        return "yes"
+    if intent == "deny":
+        return "no"
+    return None
+
+
+def _says_all_is_well(text: str) -> bool:
+    """ "Fine", "normal", "no problems", "as usual" (and not "not fine")."""
+    clean = text.lower().replace("\u2019", "'")
+    return bool(_ALL_IS_WELL.search(clean)) and not _NOT_WELL.search(clean)
+
+
+def categories_of(reading: Reading) -> frozenset[str]:
+    """Triage categories of the symptoms the message names (not negated)."""
+    return reading.findings.categories
+
+
+def negated_categories(reading: Reading) -> frozenset[str]:
+    """Categories of symptoms mentioned only negated ("no headache, but ...")."""
+    if not reading.absent_symptoms:
+        return frozenset()
+    lexicon = load_lexicon()
+    out: set[str] = set()
+    for symptom in reading.absent_symptoms:
+        out |= lexicon.categories_of(symptom)
+    return frozenset(out)
+
+
+__all__ = [
+    "Reading",
+    "answer_to",
+    "categories_of",
+    "most_concerning",
+    "negated_categories",
+    "read",
+]
