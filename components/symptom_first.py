@@ -1,12 +1,18 @@
-"""A message that names a symptom goes to triage, even when the intent is uncertain.
+"""A message that names a symptom goes to triage, even when the intent says otherwise.
 
 Rasa's ``FallbackClassifier`` turns low-confidence or ambiguous predictions into
 ``nlu_fallback``, and the two-stage fallback then asks "did you mean ...?" before anything
 else. For "my hip aches and my eyes have gone yellow" (bone pain and tummy symptoms scored
 0.49 each) that would put a clarifying question before red-flag screening. When the lexicon
-found a symptom that is not negated, and a symptom report is among the two best intents, this
-component restores that symptom report: the triage questions that follow confirm the details,
-and every symptom named in the message is assessed (bot.triage.prefill).
+found a symptom that is not negated, this component restores a symptom report:
+
+- after ``nlu_fallback`` or a question intent, when a symptom report is among the two best
+  intents ("my back hurts, should I ask for a scan?");
+- after an intent that carries no request of its own (out of scope, inform, a greeting,
+  thanks, yes or no), the best-ranked symptom report ("hi, no fever but my calf is swollen").
+
+The triage questions that follow confirm the details, and every symptom named in the message
+is assessed (bot.conversation chooses the line of questions from the symptoms named).
 """
 
 from __future__ import annotations
@@ -22,21 +28,29 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.vocabulary import SYMPTOM_INTENTS
+from bot.vocabulary import QUESTION_INTENTS, SYMPTOM_INTENTS
 
 FALLBACK = "nlu_fallback"
+#: Intents that ask for nothing themselves: a symptom named with them is a report.
+NO_REQUEST_INTENTS = frozenset({"out_of_scope", "inform", "greet", "thank", "affirm", "deny"})
 
 
 def symptom_report_override(
     intent: dict[str, Any] | None, ranking: list[dict[str, Any]], entities: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """The symptom-report intent to use instead of ``nlu_fallback``, or None to keep it."""
-    if not intent or intent.get("name") != FALLBACK:
+    """The symptom-report intent to use instead of ``intent``, or None to keep it."""
+    name = (intent or {}).get("name")
+    if name is None or name in SYMPTOM_INTENTS:
         return None
     named = any(e.get("entity") == "symptom" and e.get("role") != "negated" for e in entities)
     if not named:
         return None
-    candidates = [r for r in ranking if r.get("name") != FALLBACK][:2]
+    if name == FALLBACK or name in QUESTION_INTENTS:
+        candidates = [r for r in ranking if r.get("name") != FALLBACK][:2]
+    elif name in NO_REQUEST_INTENTS:
+        candidates = ranking
+    else:
+        return None
     return next((r for r in candidates if r.get("name") in SYMPTOM_INTENTS), None)
 
 

@@ -49,3 +49,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     browser = [i for i in items if "tests/browser/" in i.nodeid]
     others = [i for i in items if "tests/browser/" not in i.nodeid]
     items[:] = others + browser
+
+
+@pytest.fixture(scope="session")
+def entities_of():
+    """Text -> the Rasa-style entities our spaCy pipeline gives it (built from the lexicon)."""
+    from bot.nlp.pipeline import build_pipeline, extract_entities
+
+    nlp = build_pipeline()
+
+    def entities(text: str) -> tuple[dict, ...]:
+        out = []
+        for e in extract_entities(nlp(text)):
+            entity = {"entity": e.entity, "value": e.value, "text": e.text}
+            entity.update(start=e.start, end=e.end)
+            if e.negated:
+                entity["role"] = "negated"
+            out.append(entity)
+        return tuple(out)
+
+    return entities

@@ -54,7 +54,11 @@ def _question_index() -> dict[str, str]:
 
 
 def recognise(text: str, index: dict[str, str]) -> str | None:
-    return index.get(text.strip())
+    """The question id of a bot reply (a repeated question may carry a hint after it)."""
+    text = text.strip()
+    if text in index:
+        return index[text]
+    return next((qid for qtext, qid in index.items() if text.startswith(qtext)), None)
 
 
 def play(chat, script: Script) -> Outcome:
