@@ -228,8 +228,29 @@ class Hit:
     polarity: Polarity
 
 
-def _match_any(phrases: Sequence[Phrase], tokens: Sequence[str], at: int) -> Phrase | None:
+@lru_cache(maxsize=512)
+def _index(phrases: tuple[Phrase, ...]) -> tuple[dict[str, tuple[Phrase, ...]], tuple[Phrase, ...]]:
+    """Phrases by their first word, and those starting with a prefix or wildcard."""
+    by_word: dict[str, list[Phrase]] = {}
+    loose: list[Phrase] = []
     for phrase in phrases:
+        first = phrase.parts[0]
+        if first.endswith("*"):
+            loose.append(phrase)
+        else:
+            by_word.setdefault(first, []).append(phrase)
+    return {w: tuple(p) for w, p in by_word.items()}, tuple(loose)
+
+
+def _candidates(phrases: tuple[Phrase, ...], tokens: Sequence[str], at: int) -> list[Phrase]:
+    """The phrases that could start at ``tokens[at]``, longest first."""
+    by_word, loose = _index(phrases)
+    found = [*by_word.get(tokens[at], ()), *loose]
+    return sorted(found, key=lambda p: -len(p.parts)) if len(found) > 1 else found
+
+
+def _match_any(phrases: tuple[Phrase, ...], tokens: Sequence[str], at: int) -> Phrase | None:
+    for phrase in _candidates(phrases, tokens, at):
         if phrase.matches_at(tokens, at):
             return phrase
     return None
@@ -237,10 +258,10 @@ def _match_any(phrases: Sequence[Phrase], tokens: Sequence[str], at: int) -> Phr
 
 def _covered_by_pseudo(tokens: Sequence[str], at: int, termset: Termset) -> bool:
     """True when the cue starting at ``at`` belongs to a pseudo-negation ("not sure", "no idea")."""
-    for phrase in termset.pseudo:
-        size = len(phrase.parts)
-        for start in range(max(0, at - size + 1), at + 1):
-            if phrase.matches_at(tokens, start):
+    longest = max((len(p.parts) for p in termset.pseudo), default=0)
+    for start in range(max(0, at - longest + 1), at + 1):
+        for phrase in _candidates(termset.pseudo, tokens, start):
+            if start + len(phrase.parts) > at and phrase.matches_at(tokens, start):
                 return True
     return False
 
@@ -256,14 +277,14 @@ def _clause_start(tokens: Sequence[str], at: int, termset: Termset) -> int:
     while k >= 0:
         if tokens[k] in _SENTENCE_END:
             return k + 1
-        for phrase in termset.termination:
-            begin = k - len(phrase.parts) + 1
-            if (
-                begin >= 0
-                and phrase.matches_at(tokens, begin)
-                and not (begin > 0 and tokens[begin - 1] in _BINDING)
-            ):
-                return k + 1
+        for begin in range(max(0, k - 3), k + 1):
+            for phrase in _candidates(termset.termination, tokens, begin):
+                if (
+                    begin + len(phrase.parts) - 1 == k
+                    and phrase.matches_at(tokens, begin)
+                    and not (begin > 0 and tokens[begin - 1] in _BINDING)
+                ):
+                    return k + 1
         k -= 1
     return 0
 
@@ -304,23 +325,24 @@ def find(
     """Every non-overlapping occurrence of ``phrases`` (longest first), with its polarity."""
     tokens = words(text_or_tokens) if isinstance(text_or_tokens, str) else tuple(text_or_tokens)
     termset = termset or load_termset()
+    phrases = tuple(phrases)
+    matches = [
+        (phrase, start)
+        for start in range(len(tokens))
+        for phrase in _candidates(phrases, tokens, start)
+        if phrase.matches_at(tokens, start)
+    ]
+    # Longest first, so "fine at night" is one hit and "night" inside it is not another.
+    matches.sort(key=lambda m: (-len(m[0].parts), m[1]))
     hits: list[Hit] = []
     taken: set[int] = set()
-    for phrase in phrases:
-        size = len(phrase.parts)
-        for start in range(len(tokens) - size + 1):
-            span = set(range(start, start + size))
-            if span & taken or not phrase.matches_at(tokens, start):
-                continue
-            taken |= span
-            hits.append(
-                Hit(
-                    phrase.text,
-                    start,
-                    start + size,
-                    polarity_at(tokens, start, start + size, termset),
-                )
-            )
+    for phrase, start in matches:
+        span = set(range(start, start + len(phrase.parts)))
+        if span & taken:
+            continue
+        taken |= span
+        end = start + len(phrase.parts)
+        hits.append(Hit(phrase.text, start, end, polarity_at(tokens, start, end, termset)))
     return sorted(hits, key=lambda h: h.start)
 
 
