@@ -344,8 +344,7 @@ def on_message(state: TriageState, turn: Turn) -> StepResult:
     answered = False
     opened = _symptom_categories(state, reading, pending)
     if pending is not None:
-        # A reply about something new answers the question only if it speaks to it.
-        value = answer_to(pending, reading, turn.intent, generic=not opened)
+        value = answer_to(pending, reading, turn.intent)
         if value is not None:
             _record(state, pending, value)
             answered = True

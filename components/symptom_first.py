@@ -8,6 +8,9 @@ found a symptom that is not negated, this component restores a symptom report:
 
 - after ``nlu_fallback`` or a question intent, when a symptom report is among the two best
   intents ("my back hurts, should I ask for a scan?");
+- after a question intent, when the message tells of the person's own symptom (a duration,
+  or "my", "I've had", "she's been": "I'm on herceptin and for 3 weeks I've had a cough, is
+  this the herceptin?"), the best-ranked symptom report;
 - after an intent that carries no request of its own (out of scope, inform, a greeting,
   thanks, yes or no), the best-ranked symptom report ("hi, no fever but my calf is swollen").
 
@@ -17,6 +20,7 @@ is assessed (bot.conversation chooses the line of questions from the symptoms na
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -24,19 +28,29 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.triage.lexicon import load_lexicon
 from bot.vocabulary import QUESTION_INTENTS, SYMPTOM_INTENTS
 
 FALLBACK = "nlu_fallback"
+#: Words that tell a message is about the writer's (or someone close's) own symptom.
+_OWN_SYMPTOM = re.compile(
+    r"\b(?:my|i'?ve|ive|i\s+(?:have|had|get|keep|feel|am|was)|i'?m|im|she'?s|he'?s|her|his"
+    r"|mum'?s|mom'?s|wife'?s|husband'?s)\b",
+    re.IGNORECASE,
+)
 #: Intents that ask for nothing themselves: a symptom named with them is a report.
 NO_REQUEST_INTENTS = frozenset({"out_of_scope", "inform", "greet", "thank", "affirm", "deny"})
 
 
 def symptom_report_override(
-    intent: dict[str, Any] | None, ranking: list[dict[str, Any]], entities: list[dict[str, Any]]
+    intent: dict[str, Any] | None,
+    ranking: list[dict[str, Any]],
+    entities: list[dict[str, Any]],
+    text: str = "",
 ) -> dict[str, Any] | None:
     """The symptom-report intent to use instead of ``intent``, or None to keep it."""
     name = (intent or {}).get("name")
@@ -45,13 +59,30 @@ def symptom_report_override(
     named = any(e.get("entity") == "symptom" and e.get("role") != "negated" for e in entities)
     if not named:
         return None
-    if name == FALLBACK or name in QUESTION_INTENTS:
+    own = _OWN_SYMPTOM.search(text or "") or any(e.get("entity") == "duration" for e in entities)
+    if name in QUESTION_INTENTS and own:
+        candidates = ranking
+    elif name == FALLBACK or name in QUESTION_INTENTS:
         candidates = [r for r in ranking if r.get("name") != FALLBACK][:2]
     elif name in NO_REQUEST_INTENTS:
         candidates = ranking
     else:
         return None
-    return next((r for r in candidates if r.get("name") in SYMPTOM_INTENTS), None)
+    chosen = next((r for r in candidates if r.get("name") in SYMPTOM_INTENTS), None)
+    if chosen is None and candidates is ranking:
+        chosen = _report_for_symptoms(entities)
+    return chosen
+
+
+def _report_for_symptoms(entities: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The report intent of the first named symptom's category (when none was ranked)."""
+    lexicon = load_lexicon()
+    for entity in entities:
+        if entity.get("entity") == "symptom" and entity.get("role") != "negated":
+            categories = sorted(lexicon.categories_of(str(entity.get("value"))))
+            if categories:
+                return {"name": f"report_{categories[0]}", "confidence": 0.0}
+    return None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -74,7 +105,7 @@ class SymptomFirst(GraphComponent):
         for message in messages:
             ranking = message.get(INTENT_RANKING_KEY) or []
             chosen = symptom_report_override(
-                message.get(INTENT), ranking, message.get(ENTITIES) or []
+                message.get(INTENT), ranking, message.get(ENTITIES) or [], message.get(TEXT) or ""
             )
             if chosen:
                 message.set(INTENT, dict(chosen), add_to_output=True)

@@ -95,7 +95,14 @@ NEGATION_KEYS: Final[Mapping[str, str]] = {
     "termination": "termination",
     "pseudo": "pseudo_negations",
 }
-_SECTIONS: Final[tuple[str, ...]] = (*vocabulary.ENTITY_TYPES, IGNORE_LABEL, "negation")
+#: Token patterns for symptoms that phrases cannot list ("lost 5 kg", "lost half a stone").
+SYMPTOM_PATTERNS: Final[str] = "symptom_patterns"
+_SECTIONS: Final[tuple[str, ...]] = (
+    *vocabulary.ENTITY_TYPES,
+    SYMPTOM_PATTERNS,
+    IGNORE_LABEL,
+    "negation",
+)
 _CURLY_APOSTROPHE: Final[str] = "\u2019"
 
 
@@ -252,6 +259,11 @@ def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
             collector.add(label, None, phrase)
         for pattern in _token_patterns(path, f"{label} patterns", section.get("patterns")):
             token_patterns.append({"label": label, "pattern": pattern})
+    for value, patterns in (data.get(SYMPTOM_PATTERNS) or {}).items():
+        if value not in vocabulary.SYMPTOMS:
+            raise _error(path, f"{SYMPTOM_PATTERNS}: {value!r} is not a canonical symptom value")
+        for pattern in _token_patterns(path, f"{SYMPTOM_PATTERNS} {value!r}", patterns):
+            token_patterns.append({"label": "symptom", "pattern": pattern, "id": value})
     if data.get(IGNORE_LABEL) is not None:
         for phrase in _phrase_list(path, IGNORE_LABEL, data[IGNORE_LABEL]):
             collector.add(IGNORE_LABEL, None, phrase)

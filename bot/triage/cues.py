@@ -34,8 +34,9 @@ NEGATION_SOURCE = Path(__file__).resolve().parents[1] / "nlp" / "lexicon.yml"
 PRECEDING_WINDOW = 6
 FOLLOWING_WINDOW = 4
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?]")
-_SENTENCE_END = frozenset({".", ";", "!", "?"})
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?()]")
+#: Punctuation that ends a negation's scope ("(no treatment now) has gone yellow").
+_SENTENCE_END = frozenset({".", ";", "!", "?", "(", ")"})
 
 #: Words that make a statement uncertain within its clause ("I might have been sick").
 HEDGES: tuple[str, ...] = (

@@ -198,6 +198,7 @@ _RELATIVE: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     for p, v in (
         (r"\b(?:since\s+)?(?:this\s+(?:morning|afternoon|evening)|today|tonight|just\s+now"
          r"|earlier\s+today|last\s+night|few\s+hours)\b", 0.5),
+        (r"\b(?:one|an?|the|that|just\s+(?:one|the))\s+(?:evening|afternoon|morning|night)\b", 0.5),
         (r"\b(?:since\s+)?(?:yesterday|the\s+day\s+before)\b", 1.0),
         (r"\b(?:since\s+)?(?:the|last)\s+weekend\b", 3.0),
         (r"\b(?:since\s+)?last\s+week\b|\ba\s+week\s+ago\b", 7.0),
@@ -256,7 +257,7 @@ def _since_date(clean: str, today: date) -> float | None:
 
 #: Vague relative phrases ("for weeks", "a while", "most days"): fine as an answer to "how
 #: long?", too vague to correct a duration stated elsewhere.
-_VAGUE_RELATIVE_FROM = 6
+_VAGUE_RELATIVE_FROM = 7
 
 
 def parse_duration(
@@ -323,7 +324,7 @@ _SEVERITY_WORDS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
         (r"\bnone\b|\bno\s+pain\b|\bnothing\b", 0),
     )
 )  # fmt: skip
-_OUT_OF_TEN = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:/|out\s+of|outta)\s*10\b")
+_OUT_OF_TEN = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:/|out\s+of|outta|from|of|on)\s*10\b")
 _BARE_NUMBER = re.compile(
     r"(?<![\d./])\b(\d{1,2}(?:\.\d+)?)\b(?![\d./]|\s*(?:%|" + _UNIT_RE + r")\b)"
 )
@@ -365,9 +366,9 @@ def parse_severity(text: str | None, *, strict: bool = False) -> Severity:
 # --------------------------------------------------------------------------- onset, trend
 
 _ONSET_GRADUAL = re.compile(
-    r"\bnot\s+(?:all\s+of\s+a\s+)?sudden(?:ly)?\b|\bgradual(?:ly)?\b|\bslow(?:ly)?\b"
+    r"\b(?:not|wasn'?t|isn'?t|didn'?t\s+come\s+on)\s+(?:all\s+of\s+a\s+)?sudden(?:ly)?\b|\bgradual(?:ly)?\b|\bslow(?:ly)?\b"
     r"|\bover\s+(?:the\s+)?(?:last\s+)?(?:few\s+|several\s+|many\s+|a\s+few\s+)?(?:days|weeks|months|years|time)\b"
-    r"|\bbit\s+by\s+bit\b|\blittle\s+by\s+little\b|\bcrept\b|\bcreeping\b|\bbuil(?:t|ding)\s+up\b"
+    r"|\bbit\s+by\s+bit\b|\blittle\s+by\s+little\b|\bcre(?:pt|eps?|eping)\b|\bbuil(?:t|ds?|ding)\s+up\b"
     r"|\bsteadily\b|\bprogressive(?:ly)?\b|\bgradual\b"
 )
 _ONSET_SUDDEN = re.compile(
@@ -410,7 +411,7 @@ _TREND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bbetter\b|\bimprov\w*\b|\beas(?:ing|ed)\b|\bsettl\w*\b|\bgoing\s+away\b|\bfading\b"
          r"|\bless\s+(?:painful|often|intense|frequent)\b|\bsubsid\w*\b|\bclearing\s+up\b"
          r"|\bhealing\b|\bgetting\s+less\b|\bloosening\b|\bwearing\s+off\b"
-         r"|\b(?:it'?s|it\s+has|it\s+had|it\s+was|was)\s+(?:all\s+)?gone\b|\bgone\s+now\b"
+         r"|\b(?:it'?s|it\s+has|it\s+had|it\s+was|was)\s+(?:all\s+)?gone\b|\bgone\s+(?:now|today)\b"
          r"|\ball\s+gone\b|\bfine\s+(?:now|today)\b|\bback\s+to\s+normal\b|\bwent\s+away\b",
          "better"),
         (r"\bsame\b|\bno\s+change\b|\bnot\s+changed\b|\bunchanged\b|\bhasn'?t\s+changed\b"
@@ -519,6 +520,40 @@ def parse_answer(
     raise ValueError(f"unknown question type {question.type!r}")
 
 
+#: A date of something past ("two years ago", "last year", "in 2019"): when the message also
+#: says how long the symptom has lasted, a long one of these is the history, not the symptom.
+_PAST_EVENT = re.compile(r"\bago\b|\blast\s+year\b|\b(?:19|20)\d\d\b")
+_PAST_EVENT_DAYS = 180
+#: A severity word ("very bad") counts when it is this close to a symptom (characters).
+_SEVERITY_NEAR = 40
+
+
+def symptom_durations(texts: Iterable[str], today: date | None = None) -> list[float]:
+    """The durations (days) that say how long the symptom has lasted."""
+    parsed = [(t, parse_duration(t, today, strict=True)) for t in texts]
+    known = [(t, d) for t, d in parsed if isinstance(d, float)]
+    past = [d for t, d in known if _PAST_EVENT.search(t.lower()) and d >= _PAST_EVENT_DAYS]
+    rest = [d for t, d in known if not (_PAST_EVENT.search(t.lower()) and d >= _PAST_EVENT_DAYS)]
+    return rest if rest else past
+
+
+def is_stated_severity(entity: Mapping[str, Any], entities: list[Mapping[str, Any]]) -> bool:
+    """A severity entity that rates a symptom: "7/10" always, "very bad" next to a symptom
+    ("the pillow was very bad" rates the pillow)."""
+    if entity.get("entity") != "severity":
+        return False
+    if "10" in str(entity.get("value") or entity.get("text") or "") or not isinstance(
+        entity.get("start"), int
+    ):
+        return True
+    return any(
+        e.get("entity") == "symptom"
+        and isinstance(e.get("start"), int)
+        and abs(int(e["start"]) - int(entity["start"])) <= _SEVERITY_NEAR
+        for e in entities
+    )
+
+
 def parse_corrections(
     text: str | None, entities: Iterable[Entity] | None = None, *, today: date | None = None
 ) -> dict[str, Any]:
@@ -533,15 +568,20 @@ def parse_corrections(
     clean = normalise_text(text)
     result: dict[str, Any] = {}
 
-    durations = [parse_duration(t, today, strict=True) for t in _entity_texts(entities, "duration")]
+    durations = symptom_durations(_entity_texts(entities, "duration"), today)
     duration = _max_known(durations)
     if duration in (None, UNKNOWN) and clean:
         duration = parse_duration(clean, today, strict=True)
     if duration not in (None, UNKNOWN):
         result["duration_days"] = duration
 
-    severities = [parse_severity(t) for t in _entity_texts(entities, "severity")]
-    severity = _max_known(severities)
+    active = _active(entities, "severity")
+    rated = [
+        parse_severity(str(e.get("value") or e.get("text")))
+        for e in active
+        if is_stated_severity(e, list(entities))
+    ]
+    severity = _max_known(rated)
     if severity in (None, UNKNOWN) and clean:
         severity = parse_severity(clean, strict=True)
     if severity not in (None, UNKNOWN):

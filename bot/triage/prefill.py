@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.triage.lexicon import Lexicon, load_lexicon
 from bot.triage.models import Findings, category_for_intent
-from bot.triage.parsing import parse_duration, parse_severity
+from bot.triage.parsing import is_stated_severity, parse_severity, symptom_durations
 from bot.triage.questions import load_questions
 from bot.vocabulary import BODY_PARTS, ONSETS, SYMPTOMS, TRENDS
 
@@ -41,6 +41,10 @@ def _raw(entities: list[Mapping[str, Any]], kind: str) -> list[str]:
         for e in entities
         if e.get("entity") == kind and (e.get("value") or e.get("text"))
     ]
+
+
+def _text(entity: Mapping[str, Any]) -> str:
+    return str(entity.get("value") or entity.get("text") or "")
 
 
 def categories_for(
@@ -101,9 +105,8 @@ def findings_from_entities(
         categories.add(intent_category)
     categories |= categories_for(symptoms, body_parts, lexicon, has_intent=bool(intent_category))
 
-    durations = [parse_duration(t, today, strict=True) for t in _raw(active, "duration")]
-    known_durations = [d for d in durations if isinstance(d, float)]
-    severities = [parse_severity(t) for t in _raw(active, "severity")]
+    known_durations = symptom_durations(_raw(active, "duration"), today)
+    severities = [parse_severity(_text(e)) for e in active if is_stated_severity(e, active)]
     known_severities = [s for s in severities if isinstance(s, int)]
     onsets = [v for v in _values(active, "onset") if v in ONSETS]
     trends = [v for v in _values(active, "trend") if v in TRENDS]

@@ -229,7 +229,7 @@ def parse_questions(data: Any) -> QuestionBank:
             qid = str(override.pop("id"))
             if qid not in questions:
                 raise ValueError(f"{QUESTIONS_FILE} category {category}: unknown question {qid!r}")
-            bad = sorted(set(override) - {"text", "red_flag"})
+            bad = sorted(set(override) - {"text", "red_flag", "ask_if"})
             if bad:
                 raise ValueError(f"{QUESTIONS_FILE} category {category}: cannot override {bad}")
             question = replace(questions[qid], category=category)
@@ -237,6 +237,11 @@ def parse_questions(data: Any) -> QuestionBank:
                 question = replace(question, text=" ".join(str(override["text"]).split()))
             if "red_flag" in override:
                 question = replace(question, red_flag=Level.from_name(override["red_flag"]))
+            if "ask_if" in override:
+                where = f"{QUESTIONS_FILE} category {category} {qid}.ask_if"
+                question = replace(
+                    question, ask_if=compile_condition(override["ask_if"], named=named, where=where)
+                )
             ordered.append(question)
         ids = [q.id for q in ordered]
         if len(ids) != len(set(ids)):

@@ -37,6 +37,7 @@ from bot.triage.parsing import (
     leading_yes_no,
     parse_answer,
     parse_corrections,
+    parse_duration,
 )
 from bot.triage.prefill import findings_from_entities
 from bot.triage.questions import Question, load_questions
@@ -140,6 +141,89 @@ def _symptom_polarity(text: str, entities: Iterable[Entity]) -> dict[str, Polari
     return out
 
 
+#: Words that make a clause about the cancer's or treatment's history, whose dates ("I had
+#: chemo two years ago", "on letrozole since 2021") are not how long the symptom has lasted.
+_HISTORY = re.compile(
+    r"\b(?:cancer|chemo\w*|radio\w*|radiation|treatment|treated|surgery|operation|mastectom\w*"
+    r"|lumpectom\w*|diagnos\w*|tamoxifen|letrozole|anastrozole|exemestane|herceptin|tablets"
+    r"|started\s+(?:it|them|the))\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[.;!?,()\n]|\band\b|\bbut\b", re.IGNORECASE)
+
+
+def _history_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the clauses that talk about treatment history."""
+    spans, start = [], 0
+    for match in [*_CLAUSE.finditer(text), None]:
+        end = match.start() if match else len(text)
+        if _HISTORY.search(text[start:end]):
+            spans.append((start, end))
+        start = match.end() if match else len(text)
+    return spans
+
+
+def _without_history(
+    text: str, entities: tuple[dict[str, Any], ...]
+) -> tuple[str, tuple[dict[str, Any], ...]]:
+    """The text with history clauses blanked, and the entities outside them, for reading
+    how long, how bad and how it changes."""
+    dropped = _not_durations(text, entities)
+    spans = _history_spans(text) + [
+        (int(e["start"]), int(e.get("end") or e["start"])) for e in dropped
+    ]
+    entities = tuple(e for e in entities if e not in dropped)
+    if not spans:
+        return text, entities
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+
+    def inside(e: Mapping[str, Any]) -> bool:
+        at = e.get("start")
+        return isinstance(at, int) and any(s <= at < t for s, t in spans)
+
+    kept = tuple(e for e in entities if not (e.get("entity") == "duration" and inside(e)))
+    return "".join(chars), kept
+
+
+_PAST_EVENT_DAYS = 180
+_PAST_WORDS = re.compile(r"\bago\b|\blast\s+year\b|\b(?:19|20)\d\d\b")
+_INTRODUCED = re.compile(r"\b(?:since|for|started|starting|began|begun|start|over)\b")
+
+#: "better today", "fine this morning": when it is better, not since when it has been there.
+_TREND_BEFORE = re.compile(r"\b(?:better|worse|easier|fine|gone|ok|okay|improved)\W+(?:\w+\W+)?$")
+
+
+def _not_durations(text: str, entities: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """Duration entities that are not how long the symptom has lasted."""
+
+    def is_trend_time(e: Mapping[str, Any]) -> bool:
+        at = e.get("start")
+        return (
+            e.get("entity") == "duration"
+            and isinstance(at, int)
+            and bool(_TREND_BEFORE.search(text[max(0, at - 30) : at].lower()))
+        )
+
+    def is_past_event(e: Mapping[str, Any]) -> bool:
+        """ "the hallway last year", "diagnosed 5 years ago": a date, not how long it lasted
+        (unless introduced: "since last year", "started two years ago")."""
+        at = e.get("start")
+        value = str(e.get("value") or e.get("text") or "")
+        days = parse_duration(value, strict=True)
+        return (
+            e.get("entity") == "duration"
+            and isinstance(at, int)
+            and isinstance(days, float)
+            and days >= _PAST_EVENT_DAYS
+            and bool(_PAST_WORDS.search(value.lower()))
+            and not _INTRODUCED.search((text[max(0, at - 25) : at] + value).lower())
+        )
+
+    return tuple(e for e in entities if is_trend_time(e) or is_past_event(e))
+
+
 def read(
     text: str | None,
     entities: Iterable[Entity] | None = (),
@@ -150,8 +234,9 @@ def read(
     text = text or ""
     entities = _checked_entities(text, entities or ())
     tokens = words(text)
-    base = findings_from_entities(entities, None, today=today)
-    corrections = parse_corrections(text, entities, today=today)
+    modifier_text, modifier_entities = _without_history(text, entities)
+    base = findings_from_entities(modifier_entities, None, today=today)
+    corrections = parse_corrections(modifier_text, modifier_entities, today=today)
     base = replace(base, **{k: v for k, v in corrections.items() if v is not None})
     onset_inferred = False
     if (
@@ -280,6 +365,11 @@ def _yes_no(
         question.present_anywhere + question.present_in_reply,
         question.absent_anywhere + question.absent_in_reply,
     )
+    strong = {p.text for p in question.present_anywhere}
+    if leading_yes_no(reading.text) == "no":
+        # "no, it's flat now the swelling has gone down": a plain no is not overturned by a
+        # loose word of the reply, only by a phrase that states the finding outright.
+        hits = [h for h in hits if h.phrase in strong or h.polarity != "present"]
     said = _polarity_answer(hits)
     if said is not None:
         specific.append(said)
@@ -310,9 +400,17 @@ def _yes_no(
 
 
 def _other_content(question: Question, reading: Reading) -> tuple[bool, bool, bool]:
-    """(says yes to another question, names another symptom, states a modifier)."""
+    """(says yes to another question, names an unrelated symptom, states a modifier).
+
+    A symptom of the same kind as the one asked about ("queasy" to "have you been sick?") is
+    not something else."""
     other_yes = any(q != question.id and a == "yes" for q, a in reading.stated.items())
-    new_symptoms = bool(set(reading.findings.symptoms) - set(question.yes_symptoms))
+    lexicon = load_lexicon()
+    near = {c for s in question.yes_symptoms for c in lexicon.categories_of(s)}
+    new_symptoms = any(
+        s not in question.yes_symptoms and not (lexicon.categories_of(s) & near)
+        for s in reading.findings.symptoms
+    )
     f = reading.findings
     modifiers = (
         f.duration_days is not None
@@ -339,7 +437,7 @@ def _plain_answer(question: Question, reading: Reading, intent: str | None) -> A
         return "no"
     if lead == "yes" and not (other_yes or new_symptoms):
         return "yes"
-    if reading.uncertain and not other_yes:
+    if reading.uncertain and not (other_yes or new_symptoms):
         return UNKNOWN
     if other_yes or new_symptoms or modifiers:
         return None

@@ -1,7 +1,7 @@
 """Conversations answered in free text by the simulated survivor that independent
 evaluations use (bench/score_conversations.py), played through the real stack.
 
-The set here is the development set (tests/data/dev/): written by an author who never saw the
+The sets here are the development sets (tests/data/dev/): written by authors who never saw the
 code, and used openly to improve the dialogue. The frozen held-out sets (tests/data/heldout/)
 are measured by ``python -m bench.conversations``, never tuned to; their figures are in the
 README.
@@ -17,12 +17,14 @@ from bench import score_conversations as player
 
 pytestmark = [pytest.mark.integration, pytest.mark.model]
 
-DEV_SET = Path(__file__).resolve().parents[1] / "data" / "dev" / "conversations_dev.yml"
+DEV_SETS = sorted(
+    (Path(__file__).resolve().parents[1] / "data" / "dev").glob("conversations_*.yml")
+)
 
 
 @pytest.fixture(scope="module")
 def results(stack) -> list[dict]:
-    vignettes = player.load_vignettes(DEV_SET)
+    vignettes = [v for path in DEV_SETS for v in player.load_vignettes(path)]
     return [player.judge(player.run_vignette(stack.gateway_url, v, 10)) for v in vignettes]
 
 

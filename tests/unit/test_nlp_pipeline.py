@@ -422,7 +422,13 @@ def test_every_lexicon_value_is_canonical() -> None:
     data = yaml.safe_load(DEFAULT_LEXICON_PATH.read_text(encoding="utf-8"))
     for entity, allowed in CANONICAL.items():
         assert set(data[entity]) <= allowed, entity
-    assert set(data) == {*vocabulary.ENTITY_TYPES, "ignore", "negation"}
+    assert set(data) == {*vocabulary.ENTITY_TYPES, "symptom_patterns", "ignore", "negation"}
+    assert set(data["symptom_patterns"]) <= vocabulary.SYMPTOMS
+
+
+def test_weight_loss_said_with_numbers_is_found(nlp: Language) -> None:
+    for text in ["I've lost 5kg", "she's lost about half a stone", "dropped 10 pounds"]:
+        assert ("symptom", "weight loss", False) in found(nlp, text), text
 
 
 def test_every_ruler_pattern_id_is_canonical_for_its_label(nlp: Language) -> None:
