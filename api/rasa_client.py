@@ -64,7 +64,7 @@ class SessionBusy(Exception):
 
 
 #: Turns of one session waiting behind the one being answered, at most.
-MAX_QUEUED_PER_SESSION = 2
+MAX_QUEUED_PER_SESSION = 4
 #: Probes a replica may miss in a row before its conversations go to the others first.
 MISSED_PROBES_DOWN = 2
 
