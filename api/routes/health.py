@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import inspect, text
 
 from api.deps import EngineDep, RasaDep, SettingsDep
+from api.rasa_client import RasaClient
+from bot.settings import Settings
 from bot.supervise import read_status_files
 
 router = APIRouter(tags=["health"])
@@ -52,7 +54,7 @@ async def readyz(rasa: RasaDep, engine: EngineDep, settings: SettingsDep) -> JSO
     )
 
 
-def details(rasa, settings) -> dict:
+def details(rasa: RasaClient, settings: Settings) -> dict:
     """Restarts of each supervised process (bot/supervise.py: after it exited or hung) and
     which Rasa replicas the gateway currently sends turns to first."""
     supervised = read_status_files(settings.supervise_dir)
