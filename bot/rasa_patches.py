@@ -223,3 +223,23 @@ def payloads_only_when_offered() -> None:
         return parse_data
 
     MessageProcessor.parse_message = _parse_message  # type: ignore[method-assign]
+
+
+def load_models_off_the_event_loop() -> None:
+    """``PUT /model`` loads the new model in a worker thread, not in Rasa's event loop.
+
+    Rasa's ``load_agent`` builds the new agent synchronously inside the event loop: measured
+    here, ``bot reload`` left Rasa answering no one for up to 5.7 s on a quiet machine, longer
+    on a busy one, long enough for the watchdog (bot/supervise.py) to take a reload for a
+    hang. In a thread of its own (with its own short-lived event loop for Rasa's async
+    factory), the old agent keeps answering until the new one replaces it. Apply before
+    ``return_memory_after_reloads``, whose delayed clean-up must be scheduled on Rasa's loop.
+    """
+    import rasa.server
+
+    load_agent = rasa.server._load_agent
+
+    async def _load_agent(*args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(lambda: asyncio.run(load_agent(*args, **kwargs)))
+
+    rasa.server._load_agent = _load_agent

@@ -233,3 +233,42 @@ def test_offered_payloads_are_the_buttons_since_the_persons_last_message():
     assert offered_payloads(None) == set()
     tracker.update(UserUttered("/affirm", {"name": "affirm"}))
     assert offered_payloads(tracker) == set()  # pressed: nothing is on offer any more
+
+
+def test_a_model_load_leaves_rasas_event_loop_answering(monkeypatch):
+    import asyncio
+    import threading
+    import time
+
+    import rasa.server
+
+    from bot import rasa_patches
+
+    loaded_in: list[int] = []
+
+    async def load_agent(model_path: str) -> str:
+        loaded_in.append(threading.get_ident())
+        time.sleep(0.5)  # Rasa builds the agent synchronously: TensorFlow, files, graphs
+        return f"agent of {model_path}"
+
+    monkeypatch.setattr(rasa.server, "_load_agent", load_agent)
+    rasa_patches.load_models_off_the_event_loop()
+
+    async def reload_while_answering() -> tuple[str, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.02)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        agent = await rasa.server._load_agent("a.tar.gz")
+        ticker.cancel()
+        return agent, ticks
+
+    agent, ticks = asyncio.run(reload_while_answering())
+    assert agent == "agent of a.tar.gz"
+    assert loaded_in and loaded_in[0] != threading.get_ident()
+    assert ticks >= 10  # the loop went on meanwhile (it would be 0 if the load blocked it)
