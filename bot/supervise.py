@@ -9,7 +9,7 @@ one conversation's turn (issue 15) holds every other conversation on that replic
 ``--watch URL`` the supervisor asks that URL every second once the process has first
 answered; when it has not answered for ``--hang-seconds`` it kills the process (SIGKILL, which
 also ends a stopped one) and starts it again. With ``--warm-up URL`` (Rasa's ``/model/parse``)
-each new process parses one message before it is watched, so TensorFlow traces its graphs
+each restarted process parses one message before it is watched, so TensorFlow traces its graphs
 then, not during a person's message or while the watchdog is looking.
 
 Each start and restart is written to ``--status-file`` (JSON: restarts, hangs, exits, the
@@ -180,7 +180,12 @@ def supervise(
     signal.signal(signal.SIGTERM, forward)
     exits: deque[float] = deque()
     while True:
-        code, hung, silent = run_once(cmd, watch, warm, hang_seconds, started, lambda: stopping)
+        # The first start is warmed up by `bot run` itself (bot.stack.warm_up); a second
+        # parse then would only hold up a Ctrl-C right after start-up.
+        warm_this = warm if status.starts else None
+        code, hung, silent = run_once(
+            cmd, watch, warm_this, hang_seconds, started, lambda: stopping
+        )
         if stopping:
             return code
         now = time.monotonic()
