@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             action_url=settings.action_url,
             stored_since=user_turn_stored_since(app.state.engine),
             action_probe_seconds=settings.action_probe_seconds,
+            replica_probe_seconds=settings.replica_probe_seconds,
         )
         app.state.rasa.start_watching_actions()
         # Clinician tables: Alembic migrations up to date (an empty database included).

@@ -23,6 +23,16 @@ a replica drops the connection instead, it may have died after storing the turn:
 tracker store is asked first (``stored_since``), and only a turn that is not there is sent to
 the next replica, so no answer is ever counted twice ("no" to two red-flag questions). A
 timeout is never retried elsewhere: the first replica may still be working on the turn.
+
+A replica can also hang: its event loop stuck, it accepts connections and answers nothing.
+The client asks each replica's ``/`` in the background (every ``replica_probe_seconds``); a
+replica that missed two answers in a row gets its conversations' new turns after the others
+until it answers again, so they fail over while its supervisor restarts it (bot/supervise.py).
+
+One session's messages cannot crowd out the others: the client sends one turn per session at
+a time (in order of arrival, as Rasa's lock store would process them) and refuses more than
+``MAX_QUEUED_PER_SESSION`` waiting turns of one session (``SessionBusy``, a 429), so a session
+sending faster than a person can type holds at most one of Rasa's turns and one connection.
 """
 
 from __future__ import annotations
@@ -47,6 +57,16 @@ class RasaUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class SessionBusy(Exception):
+    """Too many of this session's turns are waiting for the one before them."""
+
+
+#: Turns of one session waiting behind the one being answered, at most.
+MAX_QUEUED_PER_SESSION = 4
+#: Probes a replica may miss in a row before its conversations go to the others first.
+MISSED_PROBES_DOWN = 2
 
 
 @dataclass
@@ -87,6 +107,7 @@ class RasaClient:
         transport: httpx.AsyncBaseTransport | None = None,
         stored_since: Callable[[str, float], Awaitable[bool]] | None = None,
         action_probe_seconds: float = 1.0,
+        replica_probe_seconds: float = 1.0,
     ) -> None:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self._urls = [url.rstrip("/") for url in urls]
@@ -102,11 +123,44 @@ class RasaClient:
         # gets the 503 from Rasa itself.
         self.actions_up = True
         self._watch: asyncio.Task | None = None
+        self._replica_probe_seconds = replica_probe_seconds
+        self._missed: dict[str, int] = dict.fromkeys(self._urls, 0)
+        self._watch_replicas_task: asyncio.Task | None = None
+        self._session_locks: dict[str, asyncio.Lock] = {}
+        self._session_turns: dict[str, int] = {}
 
     def start_watching_actions(self) -> None:
-        """Probes the action server in the background until ``close``."""
+        """Probes the action server (and, with several, the Rasa replicas) in the background
+        until ``close``."""
+        loop = asyncio.get_running_loop()
         if self._action_health and self._watch is None:
-            self._watch = asyncio.get_running_loop().create_task(self._watch_actions())
+            self._watch = loop.create_task(self._watch_actions())
+        if len(self._urls) > 1 and self._watch_replicas_task is None:
+            self._watch_replicas_task = loop.create_task(self._watch_replicas())
+
+    def replica_up(self, url: str) -> bool:
+        """The replica answered at least one of its last ``MISSED_PROBES_DOWN`` probes."""
+        return self._missed.get(url, 0) < MISSED_PROBES_DOWN
+
+    def replicas_state(self) -> dict[str, bool]:
+        return {url: self.replica_up(url) for url in self._urls}
+
+    async def _probe_replica(self, url: str) -> None:
+        try:
+            answered = (await self._client.get(f"{url}/", timeout=1.5)).status_code == 200
+        except httpx.HTTPError:
+            answered = False
+        was_up = self.replica_up(url)
+        self._missed[url] = 0 if answered else self._missed[url] + 1
+        if was_up != self.replica_up(url):
+            logger.warning(
+                "rasa replica %s %s", url, "answers again" if answered else "does not answer"
+            )
+
+    async def _watch_replicas(self) -> None:
+        while True:
+            await asyncio.gather(*(self._probe_replica(url) for url in self._urls))
+            await asyncio.sleep(self._replica_probe_seconds)
 
     async def _watch_actions(self) -> None:
         seen: bool | None = None  # nothing to report before the first answer (start-up)
@@ -118,10 +172,11 @@ class RasaClient:
             await asyncio.sleep(self._probe_seconds)
 
     async def close(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+        for task in (self._watch, self._watch_replicas_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._client.aclose()
 
     async def actions_ready(self) -> bool:
@@ -139,6 +194,23 @@ class RasaClient:
         return False
 
     async def send(self, session_id: str, message: str) -> BotTurn:
+        """One turn of the session, after the session's earlier turns (``SessionBusy`` when
+        too many are waiting already)."""
+        waiting = self._session_turns.get(session_id, 0)
+        if waiting > MAX_QUEUED_PER_SESSION:
+            raise SessionBusy
+        self._session_turns[session_id] = waiting + 1
+        lock = self._session_locks.setdefault(session_id, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._send_turn(session_id, message)
+        finally:
+            self._session_turns[session_id] -= 1
+            if not self._session_turns[session_id]:
+                del self._session_turns[session_id]
+                del self._session_locks[session_id]
+
+    async def _send_turn(self, session_id: str, message: str) -> BotTurn:
         if not self.actions_up:
             # Known down: ask again now (it may just have come back) rather than send a turn
             # whose custom actions cannot run.
@@ -150,7 +222,9 @@ class RasaClient:
     def replicas_for(self, session_id: str) -> list[str]:
         """The replicas in the order this conversation tries them: its own one first."""
         start = int(hashlib.sha256(session_id.encode()).hexdigest()[:8], 16) % len(self._urls)
-        return self._urls[start:] + self._urls[:start]
+        ordered = self._urls[start:] + self._urls[:start]
+        # Replicas that stopped answering go last (not out: one may just have come back).
+        return sorted(ordered, key=lambda url: not self.replica_up(url))
 
     async def _send(self, session_id: str, message: str) -> BotTurn:
         body = {"sender": session_id, "message": message}

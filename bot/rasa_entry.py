@@ -22,6 +22,9 @@ def main() -> None:
 
     rasa.telemetry.initialize_error_reporting = lambda: None  # type: ignore[assignment]
     from bot.rasa_patches import (
+        bound_actions_per_turn,
+        load_models_off_the_event_loop,
+        payloads_only_when_offered,
         record_failed_custom_actions,
         return_memory_after_reloads,
         validate_action_results_with_one_validator,
@@ -29,8 +32,11 @@ def main() -> None:
     from bot.settings import get_settings
 
     validate_action_results_with_one_validator()
+    load_models_off_the_event_loop()
     return_memory_after_reloads()
     record_failed_custom_actions(get_settings().action_timeout_seconds)
+    bound_actions_per_turn()
+    payloads_only_when_offered()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

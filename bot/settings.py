@@ -57,13 +57,29 @@ class Settings(BaseSettings):
         description="How often the gateway asks the action server's /health; while it is "
         "down, turns get the safe 503 without being sent to Rasa.",
     )
+    watchdog_hang_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A Rasa replica or the action server that has answered before and then "
+        "answers nothing for this long is killed and restarted by its supervisor.",
+    )
+    replica_probe_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How often the gateway asks each Rasa replica whether it answers; a "
+        "replica that missed two answers in a row gets no new turns until it answers again.",
+    )
     emergency_number: str = "911"
     max_message_chars: int = 2000
     max_request_bytes: int = Field(
         32_768, description="Largest request body the gateway reads (413 above it)."
     )
     rate_limit_per_session: str = Field(
-        "30/minute", description='Chat turns per session id, e.g. "20/minute"; "off" disables.'
+        # The second limit is about how fast a person can type or tap: a session sending
+        # faster is turned away before its messages reach Rasa.
+        "30/minute;6/10 seconds",
+        description='Chat turns per session id, e.g. "20/minute" or "30/minute;6/10 seconds" '
+        '(every limit applies); "off" disables.',
     )
     rate_limit_per_client: str = Field(
         "300/minute", description='Chat requests per client address; "off" disables.'
@@ -132,6 +148,11 @@ class Settings(BaseSettings):
     def rasa_urls(self) -> list[str]:
         """Every Rasa replica; the gateway keeps each conversation on one of them."""
         return [f"http://{self.rasa_host}:{self.rasa_port + i}" for i in range(self.rasa_replicas)]
+
+    @property
+    def supervise_dir(self) -> Path:
+        """Where each process's supervisor records its restarts (read by ``/readyz``)."""
+        return self.state_dir / "supervise"
 
     @property
     def rasa_url(self) -> str:

@@ -63,9 +63,27 @@ def rasa_cli() -> list[str]:
     return [_bin("python"), "-m", "bot.rasa_entry"]
 
 
-def supervised(cmd: list[str]) -> list[str]:
-    """The command under bot.supervise, which restarts it if it dies (see that module)."""
-    return [_bin("python"), "-m", "bot.supervise", "--", *cmd]
+def supervised(
+    cmd: list[str],
+    settings: Settings | None = None,
+    name: str | None = None,
+    watch: str | None = None,
+    warm_up_url: str | None = None,
+) -> list[str]:
+    """The command under bot.supervise, which restarts it if it dies, or hangs when ``watch``
+    is given (see that module), recording restarts under ``settings.supervise_dir``."""
+    options: list[str] = []
+    if name:
+        options += ["--name", name]
+        if settings is not None:
+            options += ["--status-file", str(settings.supervise_dir / f"{name}.json")]
+    if watch:
+        options += ["--watch", watch]
+        if settings is not None:
+            options += ["--hang-seconds", str(settings.watchdog_hang_seconds)]
+    if warm_up_url:
+        options += ["--warm-up", warm_up_url]
+    return [_bin("python"), "-m", "bot.supervise", *options, "--", *cmd]
 
 
 def rasa_command(settings: Settings, model: Path, jwt_secret: str, replica: int = 0) -> list[str]:
@@ -170,11 +188,21 @@ def run_stack(settings: Settings, model: Path) -> int:
     if settings.rasa_replicas > 1:
         check_shared_stores(settings)
     ensure_database(settings.effective_tracker_store_url)
+    clear_supervise_records(settings)
     manager = Manager()
-    manager.add_process("actions", _join(supervised(action_command(settings))), env=env, cwd=cwd)
-    for replica in range(settings.rasa_replicas):
+    actions = supervised(
+        action_command(settings), settings, "actions", watch=f"{settings.action_url}/health"
+    )
+    manager.add_process("actions", _join(actions), env=env, cwd=cwd)
+    for replica, url in enumerate(settings.rasa_urls):
         name = "rasa" if settings.rasa_replicas == 1 else f"rasa{replica + 1}"
-        cmd = supervised(rasa_command(settings, model, jwt_secret, replica))
+        cmd = supervised(
+            rasa_command(settings, model, jwt_secret, replica),
+            settings,
+            name,
+            watch=f"{url}/",
+            warm_up_url=f"{url}/model/parse",
+        )
         manager.add_process(name, _join(cmd), env=env, cwd=cwd)
     manager.add_process("gateway", _join(gateway_command(settings)), env=env, cwd=cwd)
     threading.Thread(
@@ -182,6 +210,14 @@ def run_stack(settings: Settings, model: Path) -> int:
     ).start()
     manager.loop()
     return manager.returncode or 0
+
+
+def clear_supervise_records(settings: Settings) -> None:
+    """Restart counts are per run of the stack: a new run starts them at zero."""
+    folder = settings.supervise_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.glob("*.json"):
+        path.unlink(missing_ok=True)
 
 
 def check_shared_stores(settings: Settings) -> None:

@@ -17,6 +17,16 @@ Two problems of Rasa 3.6's ``SQLTrackerStore`` (see the design's pitfalls) are h
 
 ``save`` stores exactly the events added since ``retrieve`` handed the tracker out, instead
 of counting the stored events of the session (which would not match a shortened tracker).
+
+**Rewinds.** A ``rewind`` (``UserUtteranceReverted``) or ``undo`` (``ActionReverted``) makes
+every later copy of the tracker replay the history once per rewind, and Rasa copies the
+tracker for every action it predicts. It can also reach back before the cut: the two-stage
+fallback's rewind undid the fallback loop and the message that started it, but after a cut
+the snapshot still said the loop was active, so a later "hmm" ran the loop, rewound and
+re-added the message without end (issue 15). The bot no longer rewinds (actions/fallback.py);
+for conversations stored before that, a session whose recent rows hold a rewind is read
+whole once and handed to Rasa as Rasa's own ``applied_events`` (the rewinds resolved), so the
+tracker Rasa gets never carries a rewind and the cut falls on the conversation as it stands.
 """
 
 from __future__ import annotations
@@ -29,10 +39,12 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionReverted,
     ActiveLoop,
     Event,
     SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -41,11 +53,25 @@ from components.turn_failures import FAILURES, NOT_TO_BE_SAVED, READ, WRITE
 logger = logging.getLogger(__name__)
 
 _BASELINE = "_stored_event_count"
+#: Events that undo earlier ones (see "Rewinds" in the module docstring).
+REVERTING = (UserUtteranceReverted.type_name, ActionReverted.type_name)
+
+
+def without_reverts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events as Rasa applies them (``DialogueStateTracker.applied_events``): rewinds and
+    undos resolved, with the events they undo. Computed in one pass, without replaying the
+    history at each rewind as building a tracker event by event would."""
+    if not any(e.get("event") in REVERTING for e in events):
+        return events
+    tracker = DialogueStateTracker("resolve", [])
+    tracker.events.extend(Event.from_parameters(e) for e in events)
+    return [e.as_dict() for e in tracker.applied_events()]
 
 
 def recent_events(events: list[dict[str, Any]], recent_turns: int) -> list[dict[str, Any]]:
     """The session's events shortened to the last ``recent_turns`` user turns, after a
     snapshot of the slots and the active loop at the cut. Short sessions come back whole."""
+    events = without_reverts(events)
     user_positions = [i for i, e in enumerate(events) if e.get("event") == "user"]
     if len(user_positions) <= recent_turns:
         return events
@@ -131,9 +157,18 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
             .limit(1)
             .scalar()
         )
-        if cut is None:  # no more than recent_turns user turns: the whole session
+        reverted_since_cut = cut is not None and (
+            session.query(event.id)
+            .filter(*in_session, event.id >= cut, event.type_name.in_(REVERTING))
+            .limit(1)
+            .scalar()
+            is not None
+        )
+        if cut is None or reverted_since_cut:
+            # The whole session: short, or holding a rewind that may reach before the cut
+            # (conversations stored before the bot stopped rewinding; see the module doc).
             rows = session.query(event.data).filter(*in_session).order_by(event.id)
-            return [json.loads(row.data) for row in rows]
+            return recent_events([json.loads(row.data) for row in rows], self.recent_turns)
         before_cut = [*in_session, event.id < cut]
         restart = (
             session.query(sa.func.max(event.id))

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ClientLimitDep, RasaDep, RateLimitsDep, SettingsDep
-from api.rasa_client import RasaUnavailable
+from api.rasa_client import RasaUnavailable, SessionBusy
 from api.schemas import (
     ChatRequest,
     ChatResponse,
@@ -39,8 +39,9 @@ CHAT_ERRORS: dict[int | str, dict] = {
     },
     429: {
         "model": ErrorResponse,
-        "description": "Over RATE_LIMIT_PER_SESSION or RATE_LIMIT_PER_CLIENT; the detail "
-        "includes the emergency guidance.",
+        "description": "Over RATE_LIMIT_PER_SESSION or RATE_LIMIT_PER_CLIENT, or several "
+        "messages of one session still waiting for their answers; the detail includes the "
+        "emergency guidance.",
         "headers": _RETRY_AFTER,
     },
     503: {
@@ -86,6 +87,16 @@ async def chat(
     session_id = body.session_id or new_session_id()
     try:
         turn = await rasa.send(session_id, body.message)
+    except SessionBusy:
+        # A session sending faster than anyone types: its earlier turns are still waiting.
+        return JSONResponse(  # type: ignore[return-value]
+            status_code=429,
+            headers={"Retry-After": "2"},
+            content={
+                "detail": "Please wait for the answer to your previous message before sending "
+                f"another. {emergency_line(settings.emergency_number)}"
+            },
+        )
     except RasaUnavailable as err:
         logger.warning("chat unavailable for a session: %s", err.reason)
         return JSONResponse(  # type: ignore[return-value]

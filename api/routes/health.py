@@ -8,7 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import inspect, text
 
-from api.deps import EngineDep, RasaDep
+from api.deps import EngineDep, RasaDep, SettingsDep
+from api.rasa_client import RasaClient
+from bot.settings import Settings
+from bot.supervise import read_status_files
 
 router = APIRouter(tags=["health"])
 
@@ -33,7 +36,7 @@ def _store_ready(engine) -> bool:
     summary="Rasa, the action server and the tracker store are reachable",
     responses={503: {"description": "At least one dependency is not ready."}},
 )
-async def readyz(rasa: RasaDep, engine: EngineDep) -> JSONResponse:
+async def readyz(rasa: RasaDep, engine: EngineDep, settings: SettingsDep) -> JSONResponse:
     rasa_ok, actions_ok, store_ok = await asyncio.gather(
         rasa.ping(),
         rasa.actions_ready(),
@@ -43,5 +46,20 @@ async def readyz(rasa: RasaDep, engine: EngineDep) -> JSONResponse:
     ready = all(checks.values())
     return JSONResponse(
         status_code=200 if ready else 503,
-        content={"status": "ready" if ready else "not ready", "checks": checks},
+        content={
+            "status": "ready" if ready else "not ready",
+            "checks": checks,
+            "details": details(rasa, settings),
+        },
     )
+
+
+def details(rasa: RasaClient, settings: Settings) -> dict:
+    """Restarts of each supervised process (bot/supervise.py: after it exited or hung) and
+    which Rasa replicas the gateway currently sends turns to first."""
+    supervised = read_status_files(settings.supervise_dir)
+    return {
+        "restarts": {name: s.get("restarts", 0) for name, s in supervised.items()},
+        "hung_restarts": {name: s.get("hangs", 0) for name, s in supervised.items()},
+        "rasa_replicas_answering": rasa.replicas_state(),
+    }

@@ -9,9 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import ActionAnswerQuestion
 from actions.clinician import ActionRequestClinician
 from actions.fallback import (
-    ActionDefaultAskAffirmation,
+    ActionClarify,
     ActionDefaultAskRephrase,
     ActionDefaultFallback,
+    misunderstood_in_a_row,
 )
 from actions.session import ActionSessionStart
 from actions.triage import (
@@ -159,14 +160,53 @@ def test_did_you_mean_uses_plain_words_not_intent_names():
         {"name": "report_vision_change", "confidence": 0.28},
     ]
     tracker = make_tracker("things look odd", "nlu_fallback", 0.3, ranking=ranking)
-    _, messages = run(ActionDefaultAskAffirmation(), tracker)
+    events, messages = run(ActionClarify(), tracker)
     assert "A change in your vision" in messages[0]["text"]
     assert "report_vision_change" not in messages[0]["text"]
     assert messages[0]["buttons"][0]["payload"] == "/report_vision_change"
+    assert events == []  # no rewind, no loop: nothing to replay or undo later
 
 
-def test_rephrase_and_final_fallback_say_so_in_plain_words():
+def _user(text: str, intent: str) -> dict:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def _misunderstood_after(history: list[dict]):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "report_headache", "confidence": 0.2},
+    ]
+    tracker = make_tracker("hmm", "nlu_fallback", 0.3, ranking=ranking)
+    tracker.events = [*history, _user("hmm", "nlu_fallback")]
+    return run(ActionClarify(), tracker)
+
+
+def test_misunderstood_in_a_row_counts_back_to_the_last_understood_message():
+    events = [
+        _user("hello", "greet"),
+        _user("hmm", "nlu_fallback"),
+        {"event": "bot", "text": "Is this about ...?"},
+        _user("/out_of_scope", "out_of_scope"),
+        {"event": "action", "name": "action_listen"},
+        _user("??", "nlu_fallback"),
+    ]
+    assert misunderstood_in_a_row(events) == 3
+    assert misunderstood_in_a_row(events[:1]) == 0
+
+
+def test_second_misunderstanding_asks_for_other_words_and_later_ones_say_so():
+    _, first = _misunderstood_after([_user("hello", "greet")])
+    assert first[0]["buttons"]
+    events, second = _misunderstood_after([_user("hmm", "nlu_fallback")])
+    assert "different words" in second[0]["text"] and not second[0].get("buttons")
+    assert events == []
+    events, later = _misunderstood_after([_user("hmm", "nlu_fallback")] * 3)
+    assert "didn't quite understand" in later[0]["text"]
+    assert events == []
+
+
+def test_rephrase_and_final_fallback_say_so_in_plain_words_without_rewinding():
     assert "different words" in run(ActionDefaultAskRephrase(), make_tracker())[1][0]["text"]
     events, messages = run(ActionDefaultFallback(), make_tracker())
     assert "didn't quite understand" in messages[0]["text"]
-    assert events[0]["event"] == "rewind"
+    assert events == []

@@ -218,6 +218,23 @@ def test_per_session_limit_answers_429_with_retry_after(tmp_path):
         assert other.status_code == 503
 
 
+def test_by_default_a_session_faster_than_a_person_types_is_turned_away_before_rasa(tmp_path):
+    sent: list[str] = []
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(200, json=[{"text": "ok"}])
+
+    with make_client(tmp_path) as client:  # the default limits
+        client.app.state.rasa = RasaClient("http://rasa", 2, transport=httpx.MockTransport(rasa))
+        body = {"message": "hmm", "session_id": "fast-typist"}
+        codes = [client.post("/api/v1/chat", json=body).status_code for _ in range(8)]
+        other = client.post("/api/v1/chat", json={"message": "hi", "session_id": "someone-else"})
+    assert codes == [200] * 6 + [429, 429]
+    assert other.status_code == 200
+    assert len(sent) == 7  # the refused messages cost Rasa nothing
+
+
 def test_per_client_limit_counts_every_request_even_invalid_ones(tmp_path):
     with make_client(tmp_path, rate_limit_per_client="3/minute") as client:
         codes = [client.post("/api/v1/chat", json={"message": ""}).status_code for _ in range(3)]

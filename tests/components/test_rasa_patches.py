@@ -152,3 +152,123 @@ def test_after_a_failed_custom_action_the_turns_other_actions_fail_at_once(monke
             asyncio.run(rasa_action.RemoteAction(name, None).run(None, None, tracker, None))
     assert calls == ["action_triage_start"]
     assert FAILURES.pop("hung-1") == "action"
+
+
+# ---- bounded work per turn and typed payloads (issue 15) ---------------------------------
+
+
+def _turn_with_reinserted_messages(rounds: int):
+    """A turn in which an action re-adds the user's message after an ``action_listen`` each
+    time (what the two-stage fallback's clarification does), ``rounds`` times."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker.from_events(
+        "loop-1",
+        [ActionExecuted("action_listen"), UserUttered("hmm", {"name": "inform"})],
+    )
+    return tracker, [
+        event
+        for _ in range(rounds)
+        for event in (
+            ActionExecuted("action_two_stage_fallback"),
+            ActionExecuted("action_listen"),
+            UserUttered("hmm", {"name": "inform"}),
+        )
+    ]
+
+
+def test_actions_per_turn_are_counted_from_the_turns_start_not_the_last_listen():
+    from types import SimpleNamespace
+
+    from rasa.core.processor import MessageProcessor
+
+    from bot.rasa_patches import _TURN_START, bound_actions_per_turn
+
+    processor = SimpleNamespace(max_number_of_predictions=10)
+    tracker, rounds = _turn_with_reinserted_messages(12)
+    stock = MessageProcessor.is_action_limit_reached
+    stock_loop = MessageProcessor._run_prediction_loop
+    bound_actions_per_turn()
+    patched = MessageProcessor.is_action_limit_reached
+    try:
+        setattr(tracker, _TURN_START, len(tracker.events))
+        for event in rounds[:27]:
+            tracker.update(event)
+        assert not stock(processor, tracker, True)  # Rasa's own count was reset each round
+        assert not patched(processor, tracker, True)  # 9 actions this turn
+        tracker.update(rounds[27])
+        assert patched(processor, tracker, True)  # the 10th
+        assert not patched(processor, tracker, False)  # listening is always allowed
+    finally:
+        MessageProcessor.is_action_limit_reached = stock
+        MessageProcessor._run_prediction_loop = stock_loop
+
+
+def test_offered_payloads_are_the_buttons_since_the_persons_last_message():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa_patches import is_pressed_button, offered_payloads
+
+    yes_no = {
+        "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+    }
+    tracker = DialogueStateTracker.from_events(
+        "buttons-1",
+        [
+            BotUttered("Is this about a headache?", {"buttons": [{"payload": "/report_headache"}]}),
+            UserUttered("no", {"name": "deny"}),
+            ActionExecuted("triage_form"),
+            BotUttered("Thank you."),
+            BotUttered("Any numbness?", yes_no),
+        ],
+    )
+    assert offered_payloads(tracker) == {"/affirm", "/deny"}
+    assert is_pressed_button("/affirm", tracker)
+    assert is_pressed_button("  /deny ", tracker)
+    assert not is_pressed_button("/report_headache", tracker)  # offered before, not now
+    assert not is_pressed_button('/affirm{"severity": "1"}', tracker)
+    assert not is_pressed_button("/restart", tracker)
+    assert offered_payloads(None) == set()
+    tracker.update(UserUttered("/affirm", {"name": "affirm"}))
+    assert offered_payloads(tracker) == set()  # pressed: nothing is on offer any more
+
+
+def test_a_model_load_leaves_rasas_event_loop_answering(monkeypatch):
+    import asyncio
+    import threading
+    import time
+
+    import rasa.server
+
+    from bot import rasa_patches
+
+    loaded_in: list[int] = []
+
+    async def load_agent(model_path: str) -> str:
+        loaded_in.append(threading.get_ident())
+        time.sleep(0.5)  # Rasa builds the agent synchronously: TensorFlow, files, graphs
+        return f"agent of {model_path}"
+
+    monkeypatch.setattr(rasa.server, "_load_agent", load_agent)
+    rasa_patches.load_models_off_the_event_loop()
+
+    async def reload_while_answering() -> tuple[str, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.02)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        agent = await rasa.server._load_agent("a.tar.gz")
+        ticker.cancel()
+        return agent, ticks
+
+    agent, ticks = asyncio.run(reload_while_answering())
+    assert agent == "agent of a.tar.gz"
+    assert loaded_in and loaded_in[0] != threading.get_ident()
+    assert ticks >= 10  # the loop went on meanwhile (it would be 0 if the load blocked it)

@@ -20,7 +20,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.tracker_store import BoundedSQLTrackerStore, recent_events
+from components.tracker_store import BoundedSQLTrackerStore, recent_events, without_reverts
 from components.turn_failures import FAILURES
 from tests.conftest import ROOT
 
@@ -214,3 +214,69 @@ def test_rows_before_the_cut_other_than_the_state_are_never_read(store, domain):
         "message 9",
     ]
     assert short.get_slot("triage_level") == "soon"
+
+
+LEGACY_HANG = json.loads((ROOT / "tests/data/legacy/two_stage_fallback_hang.json").read_text())
+
+
+def store_raw_events(store, sender: str, events: list[dict]) -> None:
+    """Rows as an earlier version of the bot stored them (here: with a rewind)."""
+    with store.session_scope() as session:
+        for data in events:
+            session.add(
+                store.SQLEvent(
+                    sender_id=sender,
+                    type_name=data["event"],
+                    timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                )
+            )
+        session.commit()
+
+
+@pytest.mark.parametrize("recent_turns", [3, 4, 8])
+def test_a_stored_rewind_is_resolved_before_rasa_gets_the_tracker(tmp_path, domain, recent_turns):
+    """The reproduction of issue 15 as the old fallback stored it: the cut fell after the
+    message the rewind undid, the snapshot said the two-stage fallback was active, and the
+    next message made Rasa run it, rewind and replay without end."""
+    store = BoundedSQLTrackerStore(
+        domain=domain, host=f"sqlite:///{tmp_path / 'rasa.db'}", recent_turns=recent_turns
+    )
+    store_raw_events(store, "legacy-1", LEGACY_HANG["events"])
+    tracker = run(store.retrieve("legacy-1"))
+    kinds = [e.as_dict()["event"] for e in tracker.events]
+    assert "rewind" not in kinds and "undo" not in kinds
+    assert tracker.active_loop_name is None  # what Rasa itself makes of the whole history
+    whole = DialogueStateTracker.from_dict("legacy-1", LEGACY_HANG["events"], domain.slots)
+    assert tracker.active_loop_name == whole.active_loop_name
+    assert [e.text for e in tracker.applied_events() if isinstance(e, UserUttered)] == [
+        e.text for e in whole.applied_events() if isinstance(e, UserUttered)
+    ][-recent_turns:]
+
+
+def test_without_reverts_matches_rasas_applied_events_and_leaves_other_histories_alone():
+    events = LEGACY_HANG["events"]
+    applied = DialogueStateTracker.from_dict("x", events, []).applied_events()
+    assert without_reverts(events) == [e.as_dict() for e in applied]
+    plain = [e for e in events if e["event"] != "rewind"]
+    assert without_reverts(plain) is plain
+
+
+def test_resolving_many_rewinds_takes_one_pass(store, domain):
+    """Building a tracker event by event replays the history at every rewind (quadratic);
+    the store resolves them in one pass."""
+    tracker = DialogueStateTracker("many-rewinds", domain.slots)
+    events = [e.as_dict() for e in tracker.events]
+    for n in range(600):
+        events += [
+            ActionExecuted("action_listen").as_dict(),
+            UserUttered(f"m{n}", {"name": "inform", "confidence": 1.0}).as_dict(),
+            ActionExecuted("utter_go_ahead").as_dict(),
+            {"event": "rewind", "timestamp": time.time()},
+        ]
+    started = time.perf_counter()
+    resolved = without_reverts(events)
+    assert time.perf_counter() - started < 2.0
+    assert not any(e["event"] == "rewind" for e in resolved)

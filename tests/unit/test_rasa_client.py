@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from api.rasa_client import RasaClient, RasaUnavailable, parse_rasa_messages
+from api.rasa_client import RasaClient, RasaUnavailable, SessionBusy, parse_rasa_messages
 
 
 def test_text_and_buttons_become_replies():
@@ -136,3 +136,86 @@ def test_dropped_turn_already_stored_is_not_sent_twice():
     with pytest.raises(RasaUnavailable, match="dropped the turn"):
         asyncio.run(client._send("conversation-9", "no"))
     assert len(hits) == 1
+
+
+def _hung(hung: set[str]):
+    """Replicas where ``hung`` ones accept the request and never answer (a stuck loop)."""
+    hits: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if host in hung:
+            raise httpx.ReadTimeout("no answer", request=request)
+        hits.append(f"{request.method} {host}{request.url.path}")
+        return httpx.Response(200, json=[{"text": f"from {host}"}])
+
+    client = RasaClient(
+        ["http://r1", "http://r2"],
+        2,
+        transport=httpx.MockTransport(handler),
+        replica_probe_seconds=0.01,
+    )
+    return client, hits
+
+
+def test_a_replica_that_stops_answering_probes_gets_its_conversations_after_the_other():
+    probe, _ = _hung(set())
+    own, other = (u.removeprefix("http://") for u in probe.replicas_for("conversation-3"))
+    client, hits = _hung({own})
+
+    async def scenario() -> None:
+        client.start_watching_actions()
+        await asyncio.sleep(0.2)  # a few probe rounds
+        assert client.replicas_state() == {f"http://{own}": False, f"http://{other}": True}
+        turn = await client.send("conversation-3", "hi")
+        assert turn.replies[0]["text"] == f"from {other}"
+        await client.close()
+
+    asyncio.run(scenario())
+    assert f"POST {other}/webhooks/rest/webhook" in hits
+
+
+def test_a_replica_missing_one_probe_keeps_its_conversations():
+    client, _ = _hung(set())
+    url = client.replicas_for("conversation-3")[0]
+    client._missed[url] = 1
+    assert client.replicas_for("conversation-3")[0] == url
+    client._missed[url] = 2
+    assert client.replicas_for("conversation-3")[-1] == url
+
+
+def test_one_session_sends_one_turn_at_a_time_and_others_are_not_held_up():
+    in_flight: dict[str, int] = {}
+    most: dict[str, int] = {}
+    order: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        import json
+
+        body = json.loads(request.content)
+        sender = body["sender"]
+        in_flight[sender] = in_flight.get(sender, 0) + 1
+        most[sender] = max(most.get(sender, 0), in_flight[sender])
+        await asyncio.sleep(0.05)
+        order.append(f"{sender}:{body['message']}")
+        in_flight[sender] -= 1
+        return httpx.Response(200, json=[{"text": "ok"}])
+
+    client = RasaClient("http://r1", 2, transport=httpx.MockTransport(handler))
+
+    async def scenario():
+        flood = [client.send("flooder-1", f"m{i}") for i in range(8)]
+        results = await asyncio.gather(
+            *flood, client.send("person-1", "hi"), return_exceptions=True
+        )
+        await client.close()
+        return results
+
+    results = asyncio.run(scenario())
+    busy = [r for r in results if isinstance(r, SessionBusy)]
+    assert len(busy) == 3  # one answered at a time, four waiting, the rest refused at once
+    assert most["flooder-1"] == 1
+    flooder = [m for m in order if m.startswith("flooder-1")]
+    assert flooder == [f"flooder-1:m{i}" for i in range(5)]  # in order of arrival
+    assert order.index("person-1:hi") < 2  # not queued behind the flood
+    assert client._session_locks == {} and client._session_turns == {}
