@@ -11,6 +11,9 @@ found a symptom that is not negated, this component restores a symptom report:
 - after a question intent, when the message tells of the person's own symptom (a duration,
   or "my", "I've had", "she's been": "I'm on herceptin and for 3 weeks I've had a cough, is
   this the herceptin?"), the best-ranked symptom report;
+It also reads payload syntax typed as text ("/report_seizure", which Rasa hands to NLU when it
+is not a button the bot offered) as out of scope rather than as what its words look like.
+
 - after an intent that carries no request of its own (out of scope, inform, a greeting,
   thanks, yes or no), the best-ranked symptom report ("hi, no fever but my calf is swollen").
 
@@ -44,6 +47,14 @@ _OWN_SYMPTOM = re.compile(
 )
 #: Intents that ask for nothing themselves: a symptom named with them is a report.
 NO_REQUEST_INTENTS = frozenset({"out_of_scope", "inform", "greet", "thank", "affirm", "deny"})
+
+
+_TYPED_COMMAND = re.compile(r"^\s*/[A-Za-z_]")
+
+
+def looks_like_a_typed_command(text: str) -> bool:
+    """Payload syntax typed as text ("/restart", "/inform{...}"): never a symptom report."""
+    return bool(_TYPED_COMMAND.match(text))
 
 
 def symptom_report_override(
@@ -104,6 +115,17 @@ class SymptomFirst(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             ranking = message.get(INTENT_RANKING_KEY) or []
+            if looks_like_a_typed_command(message.get(TEXT) or ""):
+                # A typed "/report_seizure" that was not a button the bot offered reaches NLU
+                # as text (bot.rasa_patches); its words are a command, not a report.
+                typed = {"name": "out_of_scope", "confidence": 1.0}
+                message.set(INTENT, typed, add_to_output=True)
+                message.set(
+                    INTENT_RANKING_KEY,
+                    [typed, *[r for r in ranking if r.get("name") != "out_of_scope"]],
+                    add_to_output=True,
+                )
+                continue
             chosen = symptom_report_override(
                 message.get(INTENT), ranking, message.get(ENTITIES) or [], message.get(TEXT) or ""
             )

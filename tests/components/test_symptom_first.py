@@ -64,3 +64,12 @@ def test_a_goodbye_is_never_turned_into_a_report():
     intent = {"name": "goodbye", "confidence": 0.9}
     ranking = [intent, {"name": "report_headache"}]
     assert symptom_report_override(intent, ranking, [{"entity": "symptom"}]) is None
+
+
+def test_payload_syntax_typed_as_text_is_a_command_not_a_report():
+    from components.symptom_first import looks_like_a_typed_command
+
+    assert looks_like_a_typed_command("/report_seizure")
+    assert looks_like_a_typed_command(' /inform{"severity": "1"}')
+    assert not looks_like_a_typed_command("my back hurts / 3 weeks")
+    assert not looks_like_a_typed_command("1/10")
