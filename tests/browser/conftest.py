@@ -65,7 +65,7 @@ class ThreadedServer:
 
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, ws="none", log_level="warning", lifespan="on"
+            app, host="127.0.0.1", port=port, ws="wsproto", log_level="warning", lifespan="on"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
