@@ -6,7 +6,6 @@ Conversations with the real Rasa are in tests/integration/test_socket_door_stack
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 
 import httpx
@@ -18,41 +17,11 @@ from api.rasa_client import BotTurn
 from api.socket_door import bot_messages
 from tests.browser.conftest import ThreadedServer, gateway_app
 from tests.integration.conftest import free_port
+from tests.socket_client import SocketChat as Client
 
 SITE = "http://127.0.0.1:9"  # an allowed site (nothing needs to listen there)
 OTHER = "http://127.0.0.1:10"  # a site not in CORS_ORIGINS
 SECRET_WORDS = "my-private-symptom-words"
-
-
-class Client:
-    """A python-socketio client that records every event it receives."""
-
-    def __init__(self, url: str, transport: str = "polling", origin: str | None = None) -> None:
-        options = {"origin": origin} if origin else {"suppress_origin": True}
-        self.sio = socketio.Client(reconnection=False, websocket_extra_options=options)
-        self.events: list[tuple[str, object]] = []
-        self.bot = threading.Event()
-        for name in ("session_confirm", "bot_uttered", "chat_error"):
-            self.sio.on(name, self._recorder(name))
-        headers = {"Origin": origin} if origin and transport == "polling" else {}
-        self.sio.connect(url, transports=[transport], headers=headers, wait_timeout=10)
-
-    def _recorder(self, name: str):
-        def record(data: object = None) -> None:
-            self.events.append((name, data))
-            if name == "bot_uttered":
-                self.bot.set()
-
-        return record
-
-    def call(self, event: str, data: object) -> dict:
-        return self.sio.call(event, data, timeout=30)
-
-    def texts(self) -> list[str]:
-        return [d["text"] for n, d in self.events if n == "bot_uttered" and "text" in d]
-
-    def close(self) -> None:
-        self.sio.disconnect()
 
 
 @pytest.fixture(scope="module")
