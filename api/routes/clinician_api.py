@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from api.schemas import ApiModel
 from bot.clinician import annotations, audit, auth, summary
 from bot.clinician.accounts import Account, authenticate
 from bot.clinician.auth import Session
@@ -213,7 +214,9 @@ class SessionInfo(BaseModel):
     csrf_token: str = Field(..., description=f"Send back in the {CSRF_HEADER} header on POSTs.")
 
 
-class ConversationItem(BaseModel):
+class ConversationItem(ApiModel):
+    """One conversation in the list; ``level`` is null until a disposition was given."""
+
     session_id: str
     started_at: float
     last_at: float
@@ -246,6 +249,16 @@ class Detail(BaseModel):
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Detail, "description": "No session: log in first."}
+}
+#: The downloads: CSV (the default) or JSON, as ``format`` asks.
+DOWNLOAD_200: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An attachment: CSV by default, JSON with format=json.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"anyOf": [{"type": "object"}, {"type": "array"}]}},
+        },
+    }
 }
 CSRF_RESPONSES = {
     **AUTH_RESPONSES,
@@ -366,7 +379,12 @@ def get_transcript(
 
 @router.get(
     "/conversations/{session_id}/export",
-    responses={**AUTH_RESPONSES, 404: {"model": Detail, "description": "No such conversation."}},
+    response_class=Response,
+    responses={
+        **DOWNLOAD_200,
+        **AUTH_RESPONSES,
+        404: {"model": Detail, "description": "No such conversation."},
+    },
     summary="One transcript as a CSV or JSON download",
 )
 def export_transcript(
@@ -476,7 +494,12 @@ def transcript_exists(svc: ClinicianService, session_id: str) -> bool:
 
 @router.get(
     "/export",
-    responses={**AUTH_RESPONSES, 422: {"model": Detail, "description": "Invalid filter."}},
+    response_class=Response,
+    responses={
+        **DOWNLOAD_200,
+        **AUTH_RESPONSES,
+        422: {"model": Detail, "description": "Invalid filter."},
+    },
     summary="The filtered conversation list as a CSV or JSON download",
 )
 def export_list(

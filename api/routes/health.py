@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import inspect, text
 
 from api.deps import EngineDep, RasaDep
+from api.schemas import Readiness
 
 router = APIRouter(tags=["health"])
 
@@ -31,7 +32,8 @@ def _store_ready(engine) -> bool:
 @router.get(
     "/readyz",
     summary="Rasa, the action server and the tracker store are reachable",
-    responses={503: {"description": "At least one dependency is not ready."}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "At least one dependency is not ready."}},
 )
 async def readyz(rasa: RasaDep, engine: EngineDep) -> JSONResponse:
     rasa_ok, actions_ok, store_ok = await asyncio.gather(

@@ -71,6 +71,9 @@ class ThreadedServer:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> ThreadedServer:
+        from tests.contract.recorder import register_gateway
+
+        register_gateway(self.url)
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:

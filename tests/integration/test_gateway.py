@@ -30,6 +30,7 @@ from bot.secrets_store import ensure_secret
 from bot.settings import Settings
 from bot.stack import action_command, gateway_command, process_env, rasa_command
 from tests.conftest import ROOT
+from tests.contract.recorder import register_gateway
 from tests.integration.conftest import Stack, free_port
 from tests.socket_client import SocketChat
 
@@ -332,6 +333,7 @@ def own_stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Ite
         "RATE_LIMIT_PER_CLIENT": "off",
     }
     own = OwnStack(settings=settings, model=model_path, tmp=tmp, env=env, jwt=jwt)
+    register_gateway(own.gateway_url)
     for name in ("actions", "rasa", "gateway"):
         own.start(name)
     try:
