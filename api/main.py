@@ -51,6 +51,7 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            clinician_api.document_filters(schema)
             chat = schema.get("components", {}).get("schemas", {}).get("ChatRequest")
             if chat:
                 chat["properties"]["message"]["maxLength"] = settings.max_message_chars

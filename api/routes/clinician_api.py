@@ -198,6 +198,41 @@ def filters_dep(
 
 FiltersDep = Annotated[Filters, Depends(filters_dep)]
 
+_LEVEL = "(emergency|urgent|soon|routine|none)"
+_DATE_OR_TIME = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+}
+#: What ``Filters.parse`` accepts, for the OpenAPI document (FastAPI cannot say it with
+#: pydantic 1): a level list, comma-separated or repeated, and a date or an ISO 8601 time.
+FILTER_PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "level": {
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "pattern": rf"^\s*{_LEVEL}?(\s*,\s*{_LEVEL}?)*\s*$",
+                },
+            },
+            {"type": "null"},
+        ]
+    },
+    "since": _DATE_OR_TIME,
+    "until": _DATE_OR_TIME,
+}
+
+
+def document_filters(schema: dict[str, Any]) -> None:
+    """Puts FILTER_PARAMETER_SCHEMAS into every clinician operation that takes the filters."""
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith(router.prefix):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                known = FILTER_PARAMETER_SCHEMAS.get(parameter["name"])
+                if parameter["in"] == "query" and known is not None:
+                    parameter["schema"] = {**known, "title": parameter["schema"].get("title")}
+
 
 # ---------------------------------------------------------------- models
 class LoginRequest(BaseModel):
@@ -237,6 +272,12 @@ class ConversationPage(BaseModel):
 class FlagRequest(BaseModel):
     event_id: int = Field(..., description="The user message's event id (from the transcript).")
     correct_intent: str = Field(..., description="One of: " + ", ".join(ALL_INTENTS))
+
+    class Config:
+        @staticmethod
+        def schema_extra(schema: dict[str, Any], model: type) -> None:
+            # The check itself stays in bot.clinician.annotations (422 with its message).
+            schema["properties"]["correct_intent"]["enum"] = list(ALL_INTENTS)
 
 
 class NoteRequest(BaseModel):
@@ -353,7 +394,7 @@ def list_conversations(
 
 @router.get(
     "/stats/weekly",
-    responses=AUTH_RESPONSES,
+    responses={**AUTH_RESPONSES, 422: {"model": Detail, "description": "Invalid filter."}},
     summary="Conversations per triage level per week (the dashboard's chart)",
 )
 def weekly(request: Request, session: SessionDep, filters: FiltersDep) -> dict[str, Any]:
