@@ -225,7 +225,10 @@ class SocketDoor:
                 for message in bot_messages(turn):
                     await self.sio.emit(BOT_EVENT, message, room=session_id)
         except TurnRefused as refused:
-            return await self._refuse(sid, refused)
+            # Rasa Webchat sends a null "init payload" on connecting unless the site sets
+            # one: refused like any invalid message, but there is nothing to tell the person.
+            typed = isinstance(data, dict) and data.get("message") is not None
+            return await self._refuse(sid, refused, tell_person=typed)
         return {"status": 200, **chat_body(session_id, turn)}
 
     # ------------------------------------------------------------------ helpers
@@ -267,10 +270,13 @@ class SocketDoor:
             reason = "Sorry, something went wrong. Please try again."
         return f"{reason} {emergency_line(self.settings.emergency_number)}"
 
-    async def _refuse(self, sid: str, refused: TurnRefused) -> dict[str, Any]:
+    async def _refuse(
+        self, sid: str, refused: TurnRefused, tell_person: bool = True
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"status": refused.status, **refused.body}
         if refused.retry_after is not None:
             body["retry_after"] = refused.retry_after
         await self.sio.emit(REFUSED_EVENT, body, to=sid)
-        await self.sio.emit(BOT_EVENT, {"text": self.refusal_text(refused)}, to=sid)
+        if tell_person:
+            await self.sio.emit(BOT_EVENT, {"text": self.refusal_text(refused)}, to=sid)
         return body

@@ -155,8 +155,6 @@ BAD_EVENTS = [
     ("whitespace", {"message": " \n\t "}, 422),
     ("number", {"message": 42}, 422),
     ("list", {"message": ["my", "back"]}, 422),
-    ("null", {"message": None}, 422),
-    ("missing", {}, 422),
     ("nul_byte", {"message": "hi\x00there"}, 422),
     ("too_long", {"message": "back pain " * 1024}, 413),
 ]
@@ -189,6 +187,14 @@ def test_message_without_any_session_is_refused(client):
     ack = client.call("user_uttered", {"message": "my back hurts"})
     assert ack["status"] == 422
     assert "session_request" in ack["detail"][0]["msg"]
+
+
+def test_null_init_payload_of_rasa_webchat_is_refused_without_a_bot_message(client):
+    session = client.call("session_request", {"session_id": None})["session_id"]
+    ack = client.call("user_uttered", {"message": None, "customData": {}, "session_id": session})
+    assert ack["status"] == 422
+    client.sio.sleep(0.5)
+    assert client.bot_messages() == []
 
 
 def test_event_data_that_is_not_an_object_is_refused(client):
