@@ -1,4 +1,9 @@
-"""The gateway application factory: ``uvicorn --factory api.main:create_app``."""
+"""The gateway application factory: ``uvicorn --factory api.main:create_app``.
+
+The one public door: the chat API, the Socket.IO door for Rasa web clients (``/socket.io/``),
+the widget, the clinician dashboard and API, and the health probes. Rasa and the action
+server stay on loopback behind it.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.rasa_client import RasaClient
 from api.routes import chat, clinician, clinician_api, health, widget
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
+from api.socket_door import SocketDoor
+from api.turns import validation_detail
 from bot.clinician.service import ClinicianService
 from bot.settings import Settings, get_settings
 
@@ -33,14 +40,6 @@ BODY_TOO_LARGE = {
 }
 
 
-def _validation_detail(exc: RequestValidationError) -> list[dict]:
-    """Validation errors without echoing the submitted input back."""
-    return [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-        for e in exc.errors()
-    ]
-
-
 def _document_limits(app: FastAPI, settings: Settings) -> None:
     """The OpenAPI document states this deployment's message length limit."""
 
@@ -52,6 +51,7 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            clinician_api.document_filters(schema)
             chat = schema.get("components", {}).get("schemas", {}).get("ChatRequest")
             if chat:
                 chat["properties"]["message"]["maxLength"] = settings.max_message_chars
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": _validation_detail(exc)})
+        return JSONResponse(status_code=422, content={"detail": validation_detail(exc.errors())})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -147,6 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(clinician_api.router)
     app.include_router(clinician.router)
+    # Rasa's socketio channel events for existing Rasa web clients, behind the same
+    # middleware (body limit, CORS allow-list, security headers) as the chat API.
+    app.mount("/socket.io", SocketDoor(app).asgi, name="socketio")
     # Added last = outermost: every answer, even a 413 or a CORS preflight, gets the headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     add_cors(app, settings)

@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, constr, validator
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 SessionId = constr(regex=SESSION_ID_PATTERN, strict=True)
+
+
+def mark_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """OpenAPI 3.1 for fields that may be null: pydantic 1 documents ``X | None`` as plain
+    ``X``, and clients generated from the document then reject the nulls the API sends."""
+    for field in model.__fields__.values():
+        prop = schema.get("properties", {}).get(field.alias)
+        if not field.allow_none or prop is None or ("anyOf" in prop and _has_null(prop)):
+            continue
+        meta = {k: prop.pop(k) for k in ("title", "description", "default") if k in prop}
+        if list(prop) == ["allOf"] and len(prop["allOf"]) == 1:
+            prop = prop["allOf"][0]  # pydantic's wrapper of a $ref that has a description
+        schema["properties"][field.alias] = {"anyOf": [prop, {"type": "null"}], **meta}
+
+
+def _has_null(prop: dict[str, Any]) -> bool:
+    return any(option.get("type") == "null" for option in prop.get("anyOf", []))
+
+
+class ApiModel(BaseModel):
+    """Models of the API's documents: fields that may be null say so in the schema."""
+
+    class Config:
+        schema_extra = staticmethod(mark_nullable)
 
 
 # Some visible character, and no NUL. The blank class is spelled out because Python's and
@@ -22,7 +46,7 @@ MESSAGE_PATTERN = rf"^[{_BLANK}]*[^{_BLANK}\x00][^\x00]*$"
 _MESSAGE_RE = re.compile(MESSAGE_PATTERN)
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(ApiModel):
     session_id: SessionId | None = Field(  # type: ignore[valid-type]
         None, description="8-64 characters of A-Z, a-z, 0-9, _ and -; made by the server if absent."
     )
@@ -37,7 +61,8 @@ class ChatRequest(BaseModel):
         extra = "forbid"
 
         @staticmethod
-        def schema_extra(schema: dict, model: type) -> None:
+        def schema_extra(schema: dict, model: type[BaseModel]) -> None:
+            mark_nullable(schema, model)
             schema["properties"]["message"]["pattern"] = MESSAGE_PATTERN
             schema["example"] = {"session_id": "a1b2c3d4e5f6", "message": "my back hurts"}
 
@@ -72,10 +97,16 @@ class Triage(BaseModel):
     advice: str
 
 
-class ChatResponse(BaseModel):
+class ChatResponse(ApiModel):
+    """The bot's turn: its replies, and the disposition when it gives one."""
+
     session_id: str
     replies: list[Reply]
-    triage: Triage | None = None
+    triage: Triage | None = Field(
+        ...,
+        description="The disposition, in the turn in which the bot gives it; else null "
+        "(always present).",
+    )
 
 
 class ValidationIssue(BaseModel):
@@ -94,6 +125,26 @@ class ValidationErrorResponse(BaseModel):
     detail: list[ValidationIssue] = Field(
         ..., description="One entry per problem; the submitted values are never echoed."
     )
+
+
+class ReadinessDetails(BaseModel):
+    restarts: dict[str, int] = Field(
+        ..., description="Restarts of each supervised process since `bot run` started."
+    )
+    hung_restarts: dict[str, int] = Field(
+        ..., description="Of those, restarts after the process stopped answering (watchdog)."
+    )
+    rasa_replicas_answering: dict[str, bool] = Field(
+        ..., description="Each Rasa replica (URL): answering the gateway's probes or not."
+    )
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[Literal["rasa", "actions", "tracker_store"], bool] = Field(
+        ..., description="Each dependency: reachable or not."
+    )
+    details: ReadinessDetails
 
 
 class UnavailableResponse(BaseModel):

@@ -7,7 +7,7 @@
   read into memory, whether or not the client sent a ``Content-Length``.
 - ``add_cors``: Starlette's CORS middleware with the allow-list from settings.
 - ``RateLimits``: per session id and per client address (``limits``, the library under
-  slowapi), answering 429 with ``Retry-After``.
+  slowapi), answering 429 with ``Retry-After``; the chat API and the Socket.IO door share them.
 
 All are pure ASGI (no ``BaseHTTPMiddleware``) so they add little to each turn.
 """
@@ -243,7 +243,11 @@ class RateLimits:
                 )
 
     def check_client(self, request: Request) -> None:
-        self._hit(self.per_client, request.client.host if request.client else "unknown")
+        self.check_client_address(request.client.host if request.client else "unknown")
+
+    def check_client_address(self, host: str) -> None:
+        """Counts one request from this client address (any door)."""
+        self._hit(self.per_client, host)
 
     def check_session(self, session_id: str) -> None:
         self._hit(self.per_session, session_id)

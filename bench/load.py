@@ -1,5 +1,6 @@
-"""Load: simulated survivors playing whole triage conversations, through the gateway and
-straight to Rasa's REST webhook, in the same run; then a saturation search.
+"""Load: simulated survivors playing whole triage conversations, through the gateway (its chat
+API and its Socket.IO door) and straight to Rasa's REST webhook, in the same run; then a
+saturation search.
 
     .venv/bin/python -m bench.load                       # starts its own stack
     .venv/bin/python -m bench.load --levels 1 10 20 50 --duration 60 --think 2
@@ -33,6 +34,7 @@ import httpx
 
 from bench.simulated import (
     MAX_TURNS,
+    TARGETS,
     Target,
     answer_for,
     make_target,
@@ -126,6 +128,12 @@ async def run_segment(
 
     async def conversation(client: httpx.AsyncClient) -> None:
         session_id = new_session_id(f"{target.name[0]}{level}")
+        try:
+            await play(client, session_id)
+        finally:
+            await target.end(session_id)
+
+    async def play(client: httpx.AsyncClient, session_id: str) -> None:
         message = pick_opening(rng)
         for turn in range(1, MAX_TURNS + 1):
             if time.monotonic() >= deadline:
@@ -174,9 +182,11 @@ async def run_segment(
     return seg
 
 
-async def warm_up(gateway_url: str, rasa_url: str, pids: dict[str, int]) -> None:
+async def warm_up(
+    gateway_url: str, rasa_url: str, pids: dict[str, int], targets: tuple[str, ...] = TARGETS
+) -> None:
     """One full conversation per target: the first TensorFlow calls are slow."""
-    for name in ("direct", "gateway"):
+    for name in targets:
         target = make_target(name, gateway_url, rasa_url)
         await run_segment(target, 1, 0.0, 120, 1, pids, seed=0)
 
@@ -190,12 +200,15 @@ async def run_levels(
     duration: float,
     max_conversations: int,
     rounds: int,
+    targets: tuple[str, ...] = TARGETS,
 ) -> list[dict[str, Any]]:
     results = []
     for i, level in enumerate(levels):
         merged: dict[str, Segment] = {}
         for r in range(rounds):
-            order = ["direct", "gateway"] if (i + r) % 2 == 0 else ["gateway", "direct"]
+            # Each level and round starts with another target, so drift favours none.
+            shift = (i + r) % len(targets)
+            order = list(targets[shift:] + targets[:shift])
             for name in order:
                 target = make_target(name, gateway_url, rasa_url)
                 print(f"--> {name} at {level} concurrent (round {r + 1}/{rounds})", flush=True)
@@ -206,7 +219,7 @@ async def run_levels(
                     duration / rounds,
                     max(1, max_conversations // rounds),
                     pids,
-                    seed=1000 * level + 10 * r + (name == "gateway"),
+                    seed=1000 * level + 10 * r + targets.index(name),
                 )
                 print(
                     f"    {len(seg.latencies)} turns, p95 {ms(summary(seg.latencies)['p95'])} ms,"
@@ -217,11 +230,16 @@ async def run_levels(
                     merged[name].merge(seg)
                 else:
                     merged[name] = seg
-        entry = {"level": level, "think": think}
+        entry: dict[str, Any] = {"level": level, "think": think}
         for name, seg in merged.items():
             entry[name] = seg.report()
-        g, d = entry["gateway"]["latency"]["p95"], entry["direct"]["latency"]["p95"]
-        entry["p95_ratio_gateway_direct"] = g / d if g and d else None
+        d = entry.get("direct", {}).get("latency", {}).get("p95")
+        for name in targets:
+            if name == "direct":
+                continue
+            p95 = entry[name]["latency"]["p95"]
+            key = "p95_ratio_gateway_direct" if name == "gateway" else f"p95_ratio_{name}_direct"
+            entry[key] = p95 / d if p95 and d else None
         results.append(entry)
     return results
 
@@ -279,8 +297,11 @@ def markdown(result: dict[str, Any]) -> str:
     if result.get("levels"):
         rows = []
         for entry in result["levels"]:
-            for name in ("direct", "gateway"):
+            for name in [t for t in TARGETS if t in entry]:
                 r = entry[name]
+                ratio = entry.get(
+                    "p95_ratio_gateway_direct" if name == "gateway" else f"p95_ratio_{name}_direct"
+                )
                 lat = r["latency"]
                 rows.append(
                     [
@@ -293,9 +314,7 @@ def markdown(result: dict[str, Any]) -> str:
                         r["turns"],
                         f"{r['conversations_completed']}/{r['conversations_started']}",
                         _errors(r),
-                        f"{entry['p95_ratio_gateway_direct']:.2f}"
-                        if name == "gateway" and entry["p95_ratio_gateway_direct"]
-                        else "",
+                        f"{ratio:.2f}" if name != "direct" and ratio else "",
                         cpu_note(r["cpu"]),
                     ]
                 )
@@ -318,7 +337,7 @@ def markdown(result: dict[str, Any]) -> str:
                     "turns",
                     "conversations",
                     "errors",
-                    "gw/direct p95",
+                    "p95 / direct",
                     "CPU %",
                 ],
                 rows,
@@ -362,8 +381,9 @@ async def run(
     saturation: bool,
     saturation_target: str,
     step_seconds: float,
+    targets: tuple[str, ...] = TARGETS,
 ) -> dict[str, Any]:
-    await warm_up(gateway_url, rasa_url, pids)
+    await warm_up(gateway_url, rasa_url, pids, targets)
     result: dict[str, Any] = {
         "think": think,
         "duration": duration,
@@ -373,7 +393,7 @@ async def run(
     }
     if levels:
         result["levels"] = await run_levels(
-            gateway_url, rasa_url, pids, levels, think, duration, max_conversations, rounds
+            gateway_url, rasa_url, pids, levels, think, duration, max_conversations, rounds, targets
         )
     if saturation:
         result["saturation"] = await run_saturation(
@@ -392,6 +412,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--saturation-only", action="store_true")
     parser.add_argument("--saturation-target", choices=["direct", "gateway"], default="direct")
     parser.add_argument("--step-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--targets", nargs="*", choices=list(TARGETS), default=list(TARGETS), help="per level"
+    )
 
 
 def run_with(args: argparse.Namespace, gateway_url: str, rasa_url: str, pids) -> dict:
@@ -408,6 +431,7 @@ def run_with(args: argparse.Namespace, gateway_url: str, rasa_url: str, pids) ->
             not args.no_saturation,
             args.saturation_target,
             args.step_seconds,
+            tuple(args.targets),
         )
     )
 

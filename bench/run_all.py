@@ -57,6 +57,21 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 bool(ratio and ratio <= 1.10),
             )
         )
+        if "socketio" in e:
+            sio = e["socketio"]
+            sio_p95 = sio["latency"]["p95"] or 0
+            sio_ratio = e.get("p95_ratio_socketio_direct")
+            sio_errors = sum(v for k, v in sio["errors"].items() if k != "conversation_aborted")
+            out.append(
+                (
+                    "gateway Socket.IO door p95 <= 1.10 x direct Rasa p95 (20 concurrent)",
+                    f"{sio_ratio:.2f} ({sio_p95 * 1000:.0f} vs "
+                    f"{(d['latency']['p95'] or 0) * 1000:.0f} ms), {sio_errors} errors"
+                    if sio_ratio
+                    else "-",
+                    bool(sio_ratio and sio_ratio <= 1.10 and sio_errors == 0),
+                )
+            )
     sat = result["load"].get("saturation")
     if sat:
         out.append(

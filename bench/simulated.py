@@ -7,16 +7,21 @@ question is recognised by its text (bot/triage/questions.yml), so the script doe
 on the order of questions. A conversation ends with a disposition (the chat API's ``triage``,
 or Rasa's ``custom.triage`` message).
 
-Targets: ``gateway`` (POST /api/v1/chat) and ``direct`` (Rasa's REST webhook). Both classify a
-turn the same way: ok, or an error kind (``http_<code>``, ``timeout``, ``connect``,
-``empty_reply``), so their figures compare.
+Targets: ``gateway`` (POST /api/v1/chat), ``socketio`` (the gateway's Socket.IO door, as a
+Rasa web client uses it: one websocket per conversation, ``session_request`` once, then
+``user_uttered``; a turn ends with the acknowledgement, which the door sends after the turn's
+``bot_uttered`` messages) and ``direct`` (Rasa's REST webhook). All classify a turn the same
+way: ok, or an error kind (``http_<code>``, ``timeout``, ``connect``, ``empty_reply``), so
+their figures compare.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -129,6 +134,9 @@ class Target:
             return TurnResult(False, latency, error="empty_reply")
         return TurnResult(True, latency, texts, triage)
 
+    async def end(self, session_id: str) -> None:
+        """The conversation is over (or abandoned)."""
+
     def send_sync(self, client: httpx.Client, session_id: str, message: str) -> TurnResult:
         """The same as :meth:`send` for the sequential benchmarks."""
         path, payload = self.request(session_id, message)
@@ -183,7 +191,75 @@ class DirectTarget(Target):
         return texts, triage
 
 
+class SocketIOTarget(Target):
+    """The gateway's Socket.IO door over websocket, with python-socketio's client.
+
+    The client is the synchronous one (python-engineio's asyncio client needs aiohttp 3.10+
+    for websockets; Rasa pins 3.9), one thread per simulated person, so its waiting does not
+    queue behind other people's.
+    """
+
+    name = "socketio"
+
+    def __init__(self, base_url: str, people: int = 64) -> None:
+        super().__init__(base_url)
+        self._clients: dict[str, Any] = {}
+        self._pool = ThreadPoolExecutor(max_workers=people + 4, thread_name_prefix="socketio")
+
+    def _connect(self, session_id: str) -> Any:
+        import socketio
+
+        client = socketio.Client(
+            reconnection=False, websocket_extra_options={"suppress_origin": True}
+        )
+        client.connect(self.base_url, transports=["websocket"], wait_timeout=30)
+        client.call("session_request", {"session_id": session_id}, timeout=30)
+        self._clients[session_id] = client
+        return client
+
+    def _turn(self, session_id: str, message: str) -> TurnResult:
+        import socketio
+
+        try:
+            client = self._clients.get(session_id) or self._connect(session_id)
+        except (socketio.exceptions.SocketIOError, OSError) as err:
+            return TurnResult(False, 0.0, error=type(err).__name__)
+        started = time.perf_counter()
+        try:
+            ack = client.call(
+                "user_uttered", {"message": message, "session_id": session_id}, timeout=30
+            )
+        except socketio.exceptions.TimeoutError:
+            return TurnResult(False, time.perf_counter() - started, error="timeout")
+        except socketio.exceptions.SocketIOError as err:
+            return TurnResult(False, time.perf_counter() - started, error=type(err).__name__)
+        latency = time.perf_counter() - started
+        if ack.get("status") != 200:
+            return TurnResult(False, latency, error=f"http_{ack.get('status')}")
+        texts = [r["text"] for r in ack["replies"] if r.get("text")]
+        if not texts and ack.get("triage") is None:
+            return TurnResult(False, latency, error="empty_reply")
+        return TurnResult(True, latency, texts, ack.get("triage"))
+
+    async def send(self, client: httpx.AsyncClient, session_id: str, message: str) -> TurnResult:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._turn, session_id, message)
+
+    def _close(self, session_id: str) -> None:
+        client = self._clients.pop(session_id, None)
+        if client is not None:
+            client.disconnect()
+
+    async def end(self, session_id: str) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._pool, self._close, session_id)
+
+
+TARGETS = ("direct", "gateway", "socketio")
+
+
 def make_target(name: str, gateway_url: str, rasa_url: str) -> Target:
+    if name == "socketio":
+        return SocketIOTarget(gateway_url)
     return GatewayTarget(gateway_url) if name == "gateway" else DirectTarget(rasa_url)
 
 

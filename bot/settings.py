@@ -88,7 +88,9 @@ class Settings(BaseSettings):
         "memory://", description="limits storage URL; redis://host:port/db for several gateways."
     )
     cors_origins: list[str] = Field(
-        [], description="Sites (scheme://host[:port]) allowed to call the chat API from a browser."
+        [],
+        description="Sites (scheme://host[:port]) allowed to call the chat API and the "
+        "Socket.IO door from a browser.",
     )
     frame_ancestors: list[str] = Field(
         ["'self'"], description="CSP frame-ancestors: who may put the gateway's pages in a frame."

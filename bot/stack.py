@@ -130,9 +130,15 @@ def gateway_command(settings: Settings) -> list[str]:
         settings.gateway_host,
         "--port",
         str(settings.gateway_port),
-        # Rasa pins websockets 10; uvicorn's websockets support is not needed here.
+        # The Socket.IO door's websocket transport through wsproto: Rasa pins websockets
+        # 10.x, with which uvicorn's websockets implementations do not even import.
         "--ws",
-        "none",
+        "wsproto",
+        "--ws-max-size",
+        str(settings.max_request_bytes),
+        # Long-polling requests wait up to Engine.IO's ping interval; Ctrl-C should not.
+        "--timeout-graceful-shutdown",
+        "5",
         "--no-access-log",
         # No "server: uvicorn" in answers: nothing about the software behind the gateway.
         "--no-server-header",

@@ -43,12 +43,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path):
     stop_stack(s)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def record_gateway_answers() -> None:
+    """Keeps real gateways' answers for the OpenAPI contract check (tests/contract/)."""
+    from tests.contract import recorder as contract
+
+    contract.install()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
-    thread for the rest of the session, which breaks later tests that run coroutines."""
-    browser = [i for i in items if "tests/browser/" in i.nodeid]
-    others = [i for i in items if "tests/browser/" not in i.nodeid]
-    items[:] = others + browser
+    """Browser tests run last but one: Playwright's sync API keeps an event loop running in
+    the main thread for the rest of the session, which breaks later tests that run
+    coroutines. Last of all, the contract check of every answer recorded until then."""
+
+    def rank(item: pytest.Item) -> int:
+        return 2 if "tests/contract/" in item.nodeid else "tests/browser/" in item.nodeid
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

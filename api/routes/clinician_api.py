@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from api.schemas import ApiModel
 from bot.clinician import annotations, audit, auth, summary
 from bot.clinician.accounts import Account, authenticate
 from bot.clinician.auth import Session
@@ -197,6 +198,41 @@ def filters_dep(
 
 FiltersDep = Annotated[Filters, Depends(filters_dep)]
 
+_LEVEL = "(emergency|urgent|soon|routine|none)"
+_DATE_OR_TIME = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+}
+#: What ``Filters.parse`` accepts, for the OpenAPI document (FastAPI cannot say it with
+#: pydantic 1): a level list, comma-separated or repeated, and a date or an ISO 8601 time.
+FILTER_PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "level": {
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "pattern": rf"^\s*{_LEVEL}?(\s*,\s*{_LEVEL}?)*\s*$",
+                },
+            },
+            {"type": "null"},
+        ]
+    },
+    "since": _DATE_OR_TIME,
+    "until": _DATE_OR_TIME,
+}
+
+
+def document_filters(schema: dict[str, Any]) -> None:
+    """Puts FILTER_PARAMETER_SCHEMAS into every clinician operation that takes the filters."""
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith(router.prefix):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                known = FILTER_PARAMETER_SCHEMAS.get(parameter["name"])
+                if parameter["in"] == "query" and known is not None:
+                    parameter["schema"] = {**known, "title": parameter["schema"].get("title")}
+
 
 # ---------------------------------------------------------------- models
 class LoginRequest(BaseModel):
@@ -213,7 +249,9 @@ class SessionInfo(BaseModel):
     csrf_token: str = Field(..., description=f"Send back in the {CSRF_HEADER} header on POSTs.")
 
 
-class ConversationItem(BaseModel):
+class ConversationItem(ApiModel):
+    """One conversation in the list; ``level`` is null until a disposition was given."""
+
     session_id: str
     started_at: float
     last_at: float
@@ -235,6 +273,12 @@ class FlagRequest(BaseModel):
     event_id: int = Field(..., description="The user message's event id (from the transcript).")
     correct_intent: str = Field(..., description="One of: " + ", ".join(ALL_INTENTS))
 
+    class Config:
+        @staticmethod
+        def schema_extra(schema: dict[str, Any], model: type) -> None:
+            # The check itself stays in bot.clinician.annotations (422 with its message).
+            schema["properties"]["correct_intent"]["enum"] = list(ALL_INTENTS)
+
 
 class NoteRequest(BaseModel):
     body: str = Field(..., min_length=1, max_length=annotations.MAX_NOTE_CHARS)
@@ -246,6 +290,16 @@ class Detail(BaseModel):
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Detail, "description": "No session: log in first."}
+}
+#: The downloads: CSV (the default) or JSON, as ``format`` asks.
+DOWNLOAD_200: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An attachment: CSV by default, JSON with format=json.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"anyOf": [{"type": "object"}, {"type": "array"}]}},
+        },
+    }
 }
 CSRF_RESPONSES = {
     **AUTH_RESPONSES,
@@ -340,7 +394,7 @@ def list_conversations(
 
 @router.get(
     "/stats/weekly",
-    responses=AUTH_RESPONSES,
+    responses={**AUTH_RESPONSES, 422: {"model": Detail, "description": "Invalid filter."}},
     summary="Conversations per triage level per week (the dashboard's chart)",
 )
 def weekly(request: Request, session: SessionDep, filters: FiltersDep) -> dict[str, Any]:
@@ -366,7 +420,12 @@ def get_transcript(
 
 @router.get(
     "/conversations/{session_id}/export",
-    responses={**AUTH_RESPONSES, 404: {"model": Detail, "description": "No such conversation."}},
+    response_class=Response,
+    responses={
+        **DOWNLOAD_200,
+        **AUTH_RESPONSES,
+        404: {"model": Detail, "description": "No such conversation."},
+    },
     summary="One transcript as a CSV or JSON download",
 )
 def export_transcript(
@@ -476,7 +535,12 @@ def transcript_exists(svc: ClinicianService, session_id: str) -> bool:
 
 @router.get(
     "/export",
-    responses={**AUTH_RESPONSES, 422: {"model": Detail, "description": "Invalid filter."}},
+    response_class=Response,
+    responses={
+        **DOWNLOAD_200,
+        **AUTH_RESPONSES,
+        422: {"model": Detail, "description": "Invalid filter."},
+    },
     summary="The filtered conversation list as a CSV or JSON download",
 )
 def export_list(

@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 
 from api.deps import EngineDep, RasaDep, SettingsDep
 from api.rasa_client import RasaClient
+from api.schemas import Readiness
 from bot.settings import Settings
 from bot.supervise import read_status_files
 
@@ -34,7 +35,8 @@ def _store_ready(engine) -> bool:
 @router.get(
     "/readyz",
     summary="Rasa, the action server and the tracker store are reachable",
-    responses={503: {"description": "At least one dependency is not ready."}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "At least one dependency is not ready."}},
 )
 async def readyz(rasa: RasaDep, engine: EngineDep, settings: SettingsDep) -> JSONResponse:
     rasa_ok, actions_ok, store_ok = await asyncio.gather(

@@ -319,10 +319,16 @@ def test_openapi_describes_every_endpoint_and_the_chat_errors(gateway):
     assert "Retry-After" in chat["responses"]["429"]["headers"]
     request = schema["components"]["schemas"]["ChatRequest"]
     assert request["properties"]["message"]["maxLength"] == 2000
-    assert request["properties"]["session_id"]["pattern"] == "^[A-Za-z0-9_-]{8,64}$"
+    session_id = request["properties"]["session_id"]["anyOf"]
+    assert session_id == [{"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}, {"type": "null"}]
     assert request["additionalProperties"] is False
     response = schema["components"]["schemas"]["ChatResponse"]
     assert set(response["properties"]) == {"session_id", "replies", "triage"}
+    assert set(response["required"]) == {"session_id", "replies", "triage"}
+    assert response["properties"]["triage"]["anyOf"] == [
+        {"$ref": "#/components/schemas/Triage"},
+        {"type": "null"},
+    ]
     for path, operations in paths.items():
         for method, operation in operations.items():
             assert operation.get("summary"), (method, path)

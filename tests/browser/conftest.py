@@ -60,17 +60,26 @@ def artifacts() -> Path:
 class ThreadedServer:
     """A real uvicorn serving a gateway app in a background thread (for one test module)."""
 
-    def __init__(self, app, port: int) -> None:
+    def __init__(self, app, port: int, **config: object) -> None:
         import uvicorn
 
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, ws="none", log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=port,
+            ws="wsproto",
+            log_level="warning",
+            lifespan="on",
+            **config,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> ThreadedServer:
+        from tests.contract.recorder import register_gateway
+
+        register_gateway(self.url)
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from bot.local_stack import LocalStack, free_port, launch
+from tests.contract.recorder import register_gateway
 
 __all__ = ["Stack", "free_port", "start_stack", "stop_stack"]
 
@@ -24,7 +25,9 @@ class Stack(LocalStack):
 
 
 def start_stack(tmp: Path, **extra_env: str) -> Stack:
-    return launch(tmp / "state", tmp / "stack.log", stack_class=Stack, **extra_env)
+    stack = launch(tmp / "state", tmp / "stack.log", stack_class=Stack, **extra_env)
+    register_gateway(stack.gateway_url)  # its answers are checked against the OpenAPI document
+    return stack
 
 
 def stop_stack(stack: Stack, timeout: float = 30) -> int:

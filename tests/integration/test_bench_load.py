@@ -1,8 +1,9 @@
 """The load generator of ``bench/`` plays whole conversations against the real stack.
 
 The benchmarks' figures are only as good as their simulated people: each must recognise the
-bot's follow-up questions, answer them, and reach a disposition, through the gateway and
-straight to Rasa's REST webhook alike, without errors (empty replies count as errors).
+bot's follow-up questions, answer them, and reach a disposition, through the gateway (chat API
+and Socket.IO door) and straight to Rasa's REST webhook alike, without errors (empty replies
+count as errors).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def run_coroutine(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-@pytest.mark.parametrize("target_name", ["gateway", "direct"])
+@pytest.mark.parametrize("target_name", ["gateway", "socketio", "direct"])
 def test_simulated_people_complete_triage_conversations(stack: Stack, target_name: str):
     target = make_target(target_name, stack.gateway_url, stack.rasa_url)
     segment = run_coroutine(run_segment(target, 2, 0.0, 60, 4, stack.pids(), seed=7))

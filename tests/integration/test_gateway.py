@@ -4,7 +4,8 @@
   store (counted in the SQLite ``events`` table, since Rasa's fail-safe store hides failures).
 - Rasa's own REST and socketio channels still work and land in the same tracker store.
 - With Rasa, and separately the action server, killed or hung, the chat answers 503 with the
-  emergency guidance; after they are back the same conversation carries on. These tests start
+  emergency guidance; after they are back the same conversation carries on. The same holds
+  for a conversation through the gateway's Socket.IO door. These tests start
   the three processes themselves (``bot.stack``'s commands), because ``bot run``'s supervisor
   stops everything when one process exits.
 """
@@ -29,7 +30,9 @@ from bot.secrets_store import ensure_secret
 from bot.settings import Settings
 from bot.stack import action_command, gateway_command, process_env, rasa_command
 from tests.conftest import ROOT
+from tests.contract.recorder import register_gateway
 from tests.integration.conftest import Stack, free_port
+from tests.socket_client import SocketChat
 
 pytestmark = pytest.mark.integration
 
@@ -330,6 +333,7 @@ def own_stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Ite
         "RATE_LIMIT_PER_CLIENT": "off",
     }
     own = OwnStack(settings=settings, model=model_path, tmp=tmp, env=env, jwt=jwt)
+    register_gateway(own.gateway_url)
     for name in ("actions", "rasa", "gateway"):
         own.start(name)
     try:
@@ -446,3 +450,62 @@ def test_action_server_hung_gives_503_within_the_action_timeout_and_the_session_
     finally:
         own_stack.resume("actions")
     _assert_continues(own_stack, session_id, question)
+
+
+# ---- the same faults through the Socket.IO door ------------------------------------------------
+
+
+def _socket_triage(own: OwnStack, session_id: str) -> tuple[SocketChat, str]:
+    chat = SocketChat(own.gateway_url, "websocket")
+    chat.start(session_id)
+    ack, messages = chat.say("my hip bone has been aching")
+    assert ack["status"] == 200, ack
+    assert messages[-1]["quick_replies"], messages
+    return chat, messages[-1]["text"]
+
+
+def _assert_safe_socket_refusal(ack: dict, messages: list[dict], session_id: str) -> None:
+    assert ack["status"] == 503, ack
+    assert "911" in ack["detail"] and "911" in ack["emergency"]
+    assert ack["session_id"] == session_id and ack["retry_after"] > 0
+    assert "911" in messages[-1]["text"]  # what a Rasa Webchat user reads
+    assert "127.0.0.1" not in str(ack)
+
+
+def _assert_socket_continues(chat: SocketChat, question: str) -> None:
+    ack, messages = chat.say("no")
+    assert ack["status"] == 200, ack
+    texts = [m.get("text", "") for m in messages]
+    assert not any("automated symptom checker" in t for t in texts), texts
+    assert texts[-1] != question or ack["triage"], texts
+
+
+def test_socketio_turn_with_rasa_killed_gets_503_and_continues_after_restart(own_stack: OwnStack):
+    session_id = "sio-rasa-killed-session"
+    chat, question = _socket_triage(own_stack, session_id)
+    try:
+        own_stack.kill("rasa")
+        _assert_safe_socket_refusal(*chat.say("no"), session_id)
+        own_stack.start("rasa")
+        own_stack.wait_ready()
+        own_stack.warm_up()
+        _assert_socket_continues(chat, question)
+    finally:
+        chat.close()
+
+
+def test_socketio_turn_with_action_server_killed_gets_503_and_stores_nothing(
+    own_stack: OwnStack,
+):
+    session_id = "sio-actions-killed-session"
+    chat, question = _socket_triage(own_stack, session_id)
+    try:
+        stored = count_events(own_stack.tracker_db, session_id)
+        own_stack.kill("actions")
+        _assert_safe_socket_refusal(*chat.say("no"), session_id)
+        assert count_events(own_stack.tracker_db, session_id) == stored
+        own_stack.start("actions")
+        own_stack.wait_ready()
+        _assert_socket_continues(chat, question)
+    finally:
+        chat.close()

@@ -16,6 +16,7 @@ from tests.scale.conftest import (
     pg_event_types,
     wait_listening,
 )
+from tests.socket_client import SocketChat
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 
@@ -93,3 +94,27 @@ def test_twenty_concurrent_conversations_across_replicas_lose_nothing(scaled):
     for session, ok in answered.items():
         assert ok == 4
         assert pg_count_user_events(db, session) == ok
+
+
+def test_socketio_conversation_whose_replica_dies_completes_on_the_other(scaled):
+    stack, db = scaled
+    session = "sio-failover-" + secrets.token_hex(6)
+    with SocketChat(stack.gateway_url, "websocket") as chat:
+        chat.start(session)
+        ack, _ = chat.say("my back has been aching for about 3 weeks")
+        assert ack["status"] == 200 and ack["triage"] is None
+        ok = 1
+        port = replica_port(stack, session)
+        kill_listener(port)
+        triage = None
+        for _ in range(20):
+            ack, messages = chat.say("no")
+            assert ack["status"] == 200, ack
+            ok += 1
+            triage = ack["triage"]
+            if triage:
+                assert {"triage": triage} in [m.get("custom") for m in messages]
+                break
+    assert triage is not None and triage["level"] == "soon"
+    assert pg_count_user_events(db, session) == ok
+    wait_listening(port)
