@@ -101,7 +101,6 @@ def test_validate_reports_heldout_messages_found_in_training_data(project):
     assert "held-out message is also in the training data" in result.stderr
 
 
-
 def test_validate_checks_every_frozen_heldout_set_against_the_training_data(project):
     heldout = project / "tests/data/heldout"
     heldout.mkdir()
@@ -121,6 +120,7 @@ def test_validate_checks_every_frozen_heldout_set_against_the_training_data(proj
     result = run_bot("validate", "--skip-rasa", env_root=project)
     assert result.returncode == 1
     assert "nlu_negated_b.yml:5: held-out message is also in the training data" in result.stderr
+
 
 def test_nlu_add_merges_reviewed_examples(project, tmp_path):
     additions = tmp_path / "reviewed.yml"

@@ -100,7 +100,7 @@ def test_merge_refuses_duplicates_and_unknown_intents_and_changes_nothing(
 
 
 def test_messages_without_letters_or_digits_are_not_duplicates_of_each_other(tmp_path):
-    text = 'nlu:\n- intent: out_of_scope\n  examples: |\n    - ???\n    - 😂😂😂\n    - 🙃🙃\n'
+    text = "nlu:\n- intent: out_of_scope\n  examples: |\n    - ???\n    - 😂😂😂\n    - 🙃🙃\n"
     path = write(tmp_path, text)
     assert check_examples(read_examples(path), ["out_of_scope"], path) == []
     again = write(tmp_path, text + "    - ???\n", "again.yml")
