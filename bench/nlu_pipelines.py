@@ -81,7 +81,8 @@ def main() -> None:
         r = run(config, args.folds)
         print(
             f"{r['name']}: accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}, "
-            f"training {r['train_seconds_median']:.0f} s/fold, parse p50 {r['parse_ms_p50']:.1f} ms",
+            f"training {r['train_seconds_median']:.0f} s/fold, "
+            f"parse p50 {r['parse_ms_p50']:.1f} ms",
             flush=True,
         )
     if args.table or not args.configs:
