@@ -144,10 +144,16 @@ def prediction_from_parse(result: dict, parse_ms: float = 0.0) -> Prediction:
 def model_predictor(model_path: Path) -> Callable[[str], Prediction]:
     """A function text -> :class:`Prediction`, parsing with a trained Rasa model in-process
     (what ``POST /model/parse`` does, without the HTTP hop), timed per message."""
+    import logging
     import time
 
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    # Rasa's structlog prints every parsed message's text at debug level unless configured:
+    # held-out and training messages must not reach the console or any log.
+    configure_structlog(logging.WARNING)
+    logging.getLogger("rasa").setLevel(logging.WARNING)
     agent = Agent.load(str(model_path))
     loop = asyncio.new_event_loop()
 
