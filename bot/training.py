@@ -25,7 +25,7 @@ MODEL_INPUTS = (
     # Only what shapes the model; the channel and tracker store are runtime code.
     "components/minilm_featurizer.py",
     "components/negation_masker.py",
-    "components/intent_ensemble.py",
+    "components/linear_intent_classifier.py",
     "components/symptom_entities.py",
     "components/symptom_first.py",
     "bot/encoder.py",

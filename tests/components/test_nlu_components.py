@@ -6,7 +6,7 @@ import pytest
 from rasa.nlu.tokenizers.tokenizer import Token
 
 from bot.negation_mask import EMPTY
-from components.intent_ensemble import average_rankings
+from components.linear_intent_classifier import average_rankings
 from components.negation_masker import masked_tokens
 
 

@@ -49,13 +49,13 @@ def test_heldout_accuracy_and_macro_f1_reach_the_threshold(evaluation):
     assert report.macro_f1 >= SETTINGS.eval_min_macro_f1
 
 
-def test_out_of_scope_messages_are_not_read_as_symptom_reports(evaluation):
+def test_out_of_scope_read_as_symptom_reports_stays_within_the_limit(evaluation):
     total, _, above_threshold = evaluation.combined.out_of_scope_as_symptom
     assert total >= 40
     assert above_threshold / total <= SETTINGS.eval_max_out_of_scope_as_symptom
 
 
-def test_a_message_whose_only_symptom_is_negated_gets_no_symptom_report(evaluation):
+def test_negated_only_messages_read_as_symptom_reports_stay_within_the_limit(evaluation):
     assert evaluation.negated.as_report <= SETTINGS.eval_max_negated_as_report
 
 
