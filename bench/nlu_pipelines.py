@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.nlu_pipelines bench/nlu_pipelines/a_today.yml [--folds 5]
     .venv/bin/python -m bench.nlu_pipelines --table      # the comparison of saved results
+    .venv/bin/python -m bench.nlu_pipelines --parse OLD.tar.gz NEW.tar.gz   # parse time, paired
 
 Each candidate is a Rasa config (pipeline only matters) under ``bench/nlu_pipelines/``. For each
 it runs ``bot.evaluation.cross_validate`` (stratified folds with a fixed seed, so every
@@ -56,6 +57,38 @@ def run(config: Path, folds: int) -> dict:
     return result
 
 
+def parse_compare(models: list[Path], rounds: int = 4) -> dict:
+    """Parse time per held-out message of each model, in-process, in one run: the models take
+    turns (ABBA...) over every message of the frozen held-out sets, so the shared machine's
+    load falls on both alike. Only times are kept, never a message or a prediction."""
+    from bot.evaluation import HELDOUT_DIR, HELDOUT_SETS, load_examples, model_predictor, percentile
+
+    texts = [e.text for n in HELDOUT_SETS for e in load_examples(ROOT / HELDOUT_DIR / n)]
+    predictors = [model_predictor(m) for m in models]
+    for predict in predictors:
+        predict("warm up")
+    times: list[list[float]] = [[] for _ in models]
+    for r in range(rounds):
+        order = list(range(len(models)))
+        if r % 2:
+            order.reverse()
+        for i in order:
+            times[i] += [predictors[i](t).parse_ms for t in texts]
+    result = {
+        "messages": len(texts),
+        "rounds": rounds,
+        "loadavg_1m": os.getloadavg()[0],
+        "models": [
+            {"model": m.name, "p50": percentile(t, 50), "p95": percentile(t, 95)}
+            for m, t in zip(models, times, strict=True)
+        ],
+    }
+    result["p50_ratio"] = result["models"][-1]["p50"] / result["models"][0]["p50"]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "parse_compare.txt").write_text(json.dumps(result, indent=1))
+    return result
+
+
 def table() -> str:
     rows = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     lines = [
@@ -76,7 +109,11 @@ def main() -> None:
     parser.add_argument("configs", nargs="*", type=Path)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--table", action="store_true")
+    parser.add_argument("--parse", nargs="+", type=Path, metavar="MODEL")
     args = parser.parse_args()
+    if args.parse:
+        print(json.dumps(parse_compare(args.parse), indent=1))
+        return
     for config in args.configs:
         r = run(config, args.folds)
         print(
