@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.nlu_data import read_examples
 from tests.conftest import ROOT
 
 BOT = str(Path(sys.executable).with_name("bot"))
@@ -144,7 +145,7 @@ def test_nlu_add_merges_reviewed_examples(project, tmp_path):
 )
 def test_nlu_add_refuses_unknown_intents_and_duplicates(project, tmp_path, block, message):
     nlu = project / "data" / "nlu.yml"
-    if "hello there" not in nlu.read_text().lower():
+    if "hello there" not in {e.key for e in read_examples(nlu)}:
         nlu.write_text(
             nlu.read_text().replace(
                 "- intent: greet\n  examples: |\n",
