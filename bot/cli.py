@@ -75,52 +75,64 @@ def validate(
 def evaluate(
     folds: int = typer.Option(None, help="Cross-validation folds (default EVAL_FOLDS; 0 skips)."),
 ) -> None:
-    """Held-out evaluation and k-fold cross-validation; writes a report to the reports folder
-    and fails under EVAL_MIN_ACCURACY / EVAL_MIN_MACRO_F1."""
+    """Measure the current model on the frozen held-out sets (per intent, with k-fold
+    cross-validation beside), out-of-scope and negated-only messages, calibration and parse
+    time; write a report to the reports folder; fail under the EVAL_* thresholds."""
     from bot.evaluation import (
         cross_validate,
+        evaluate_model,
         html_report,
-        load_examples,
         markdown_report,
-        model_parser,
+        model_predictor,
+        per_intent_table,
         plot_confusion,
+        summary_lines,
     )
-    from bot.evaluation import (
-        evaluate as run_eval,
-    )
-    from bot.training import current_model
+    from bot.training import current_model, fallback_threshold
 
     settings = get_settings()
     model = current_model(settings)
     if model is None:
         typer.echo("no model for the current data: run `bot train`", err=True)
         raise typer.Exit(1)
-    heldout = settings.project_root / "tests" / "data" / "nlu_heldout.yml"
+    root = settings.project_root
     typer.echo(f"==> held-out evaluation of {model.name}")
-    report = run_eval(model_parser(model), load_examples(heldout))
-    typer.echo(report.table())
+    ev = evaluate_model(model_predictor(model), root, fallback_threshold(root))
     folds = settings.eval_folds if folds is None else folds
     cv = None
     out = settings.reports_dir / "nlu"
     if folds:
         typer.echo(f"==> {folds}-fold cross-validation (trains {folds} NLU models)")
-        cv = cross_validate(settings.project_root, folds, out / "cross_validation")
-        typer.echo(f"cross-validation: accuracy {cv.accuracy:.3f}, macro-F1 {cv.macro_f1:.3f}")
-    plot_confusion(report.pairs, out / "confusion_matrix.png", f"held-out: {model.name}")
-    markdown = markdown_report(report, model.name, heldout.name, cv)
+        cv = cross_validate(root, folds, out / "cross_validation")
+    typer.echo(per_intent_table(ev.combined.report, cv))
+    for line in summary_lines(ev):
+        typer.echo(line)
+    plot_confusion(
+        ev.combined.report.pairs, out / "confusion_matrix.png", f"held-out: {model.name}"
+    )
+    markdown = markdown_report(ev, model.name, cv)
     (out / "report.md").write_text(markdown, encoding="utf-8")
     (out / "report.html").write_text(html_report(markdown), encoding="utf-8")
-    typer.echo(
-        "worst confusions: "
-        + (", ".join(f"{e}->{p} ({n})" for e, p, n in report.confusions[:5]) or "none")
-    )
     typer.echo(f"report: {out / 'report.md'}")
-    if report.accuracy < settings.eval_min_accuracy or report.macro_f1 < settings.eval_min_macro_f1:
-        typer.echo(
-            f"below threshold: accuracy {report.accuracy:.3f} (min {settings.eval_min_accuracy}), "
-            f"macro-F1 {report.macro_f1:.3f} (min {settings.eval_min_macro_f1})",
-            err=True,
+    report = ev.combined.report
+    total, _, above = ev.combined.out_of_scope_as_symptom
+    failures = []
+    if report.accuracy < settings.eval_min_accuracy:
+        failures.append(f"accuracy {report.accuracy:.3f} (min {settings.eval_min_accuracy})")
+    if report.macro_f1 < settings.eval_min_macro_f1:
+        failures.append(f"macro-F1 {report.macro_f1:.3f} (min {settings.eval_min_macro_f1})")
+    if total and above / total > settings.eval_max_out_of_scope_as_symptom:
+        failures.append(
+            f"out_of_scope read as a symptom {above}/{total} "
+            f"(max {settings.eval_max_out_of_scope_as_symptom:.0%})"
         )
+    if ev.negated.as_report > settings.eval_max_negated_as_report:
+        failures.append(
+            f"negated-only read as a symptom report {ev.negated.as_report} "
+            f"(max {settings.eval_max_negated_as_report})"
+        )
+    if failures:
+        typer.echo("below threshold: " + "; ".join(failures), err=True)
         raise typer.Exit(1)
 
 

@@ -85,3 +85,44 @@ class SentenceEncoder:
 def shared_encoder(model_dir: str | None = None) -> SentenceEncoder:
     """One encoder per process (the model takes ~90 MB and seconds to load)."""
     return SentenceEncoder(Path(model_dir) if model_dir else None)
+
+
+class EmbeddingCache:
+    """Embeddings by text, in one ``.npz`` file per encoder, for trainings that re-encode the
+    same messages (cross-validation folds). Written whole and atomically; when two processes
+    write at once the last one wins, which only loses entries that are then computed again."""
+
+    def __init__(self, directory: Path, encoder_id: str) -> None:
+        import hashlib
+
+        self._path = Path(directory) / f"{hashlib.sha256(encoder_id.encode()).hexdigest()[:16]}.npz"
+
+    @staticmethod
+    def _key(text: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _load(self) -> dict[str, np.ndarray]:
+        if not self._path.exists():
+            return {}
+        try:
+            with np.load(self._path) as data:
+                return {k: data[k] for k in data.files}
+        except (OSError, ValueError):
+            return {}  # a torn or foreign file: start again
+
+    def encode(self, encoder: SentenceEncoder, texts: Sequence[str]) -> np.ndarray:
+        """Like ``encoder.encode(texts)``, computing only the texts not in the cache."""
+        stored = self._load()
+        missing = sorted({t for t in texts if self._key(t) not in stored})
+        if missing:
+            for text, vector in zip(missing, encoder.encode(missing), strict=True):
+                stored[self._key(text)] = vector
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, **stored)
+            os.replace(tmp, self._path)
+        if not texts:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return np.stack([stored[self._key(t)] for t in texts]).astype(np.float32)

@@ -39,8 +39,10 @@ class NluExample:
 
 
 def normalise(text: str) -> str:
+    """Lowercase letters and digits, single spaces; a message with neither (``???``, emoji)
+    keeps its own characters, so two such messages are not taken for one another."""
     kept = "".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace())
-    return " ".join(kept.split())
+    return " ".join(kept.split()) or " ".join(text.split())
 
 
 def read_examples(path: Path) -> list[NluExample]:

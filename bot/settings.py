@@ -113,10 +113,24 @@ class Settings(BaseSettings):
     clinician_page_size: int = Field(50, ge=1, le=500)
     retention_days: int = Field(365, ge=1, description="Days conversations are kept.")
 
-    # Developer workflow (bot evaluate): fail under these held-out scores.
-    eval_min_accuracy: float = Field(0.93, ge=0, le=1)
-    eval_min_macro_f1: float = Field(0.93, ge=0, le=1)
-    eval_folds: int = Field(3, ge=2, description="Folds of `bot evaluate`'s cross-validation.")
+    # Developer workflow (bot evaluate): fail under these scores on the frozen held-out sets
+    # (strict: nlu_fallback is wrong), or over these rates. Accuracy and macro-F1 are issue
+    # 13's targets; the two rates guard what the model reaches today (2 of 60 and 9 of 40),
+    # short of the targets (2% and none; see README, "Language understanding").
+    eval_min_accuracy: float = Field(0.96, ge=0, le=1)
+    eval_min_macro_f1: float = Field(0.96, ge=0, le=1)
+    eval_max_out_of_scope_as_symptom: float = Field(
+        0.04, ge=0, le=1, description="Share of out_of_scope read as a symptom at >= threshold."
+    )
+    eval_max_negated_as_report: int = Field(
+        9, ge=0, description="Negated-only held-out messages read as a symptom report."
+    )
+    eval_folds: int = Field(5, ge=2, description="Folds of `bot evaluate`'s cross-validation.")
+    embedding_cache_dir: Path | None = Field(
+        None,
+        description="Sentence embeddings of training messages kept here between trainings; "
+        "set by cross-validation for its folds (`bot train` computes them afresh).",
+    )
     reports_dir: Path = PROJECT_ROOT / "reports"
 
     class Config:

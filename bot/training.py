@@ -24,9 +24,12 @@ MODEL_INPUTS = (
     "config.yml",
     # Only what shapes the model; the channel and tracker store are runtime code.
     "components/minilm_featurizer.py",
+    "components/negation_masker.py",
+    "components/linear_intent_classifier.py",
     "components/symptom_entities.py",
     "components/symptom_first.py",
     "bot/encoder.py",
+    "bot/negation_mask.py",
     *PIPELINE_INPUTS,
 )
 
@@ -67,6 +70,17 @@ def ensure_pipeline(settings: Settings, force: bool = False) -> Path:
     save_pipeline(target)
     stamp.write_text(want)
     return target
+
+
+def fallback_threshold(root: Path, config: str = "config.yml") -> float:
+    """The FallbackClassifier's threshold in the pipeline (0.3, Rasa's default, if absent)."""
+    import yaml
+
+    data = yaml.safe_load((root / config).read_text(encoding="utf-8")) or {}
+    for component in data.get("pipeline") or []:
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", 0.3))
+    return 0.3
 
 
 def model_hash(settings: Settings) -> str:

@@ -1,8 +1,9 @@
 """`bot validate`: Rasa's own data validation plus the project's checks.
 
-Our checks: every intent in the domain has examples; no message under two intents; the
-held-out set shares no message with the training data; every phrase in the symptom lexicon
-parses to its own entity; the triage rules, questions and lexicon agree with each other.
+Our checks: every intent in the domain has examples; no message under two intents; no
+held-out set (the frozen ones under tests/data/heldout/ and the spent development set)
+shares a message with the training data; every phrase in the symptom lexicon parses to its
+own entity; the triage rules, questions and lexicon agree with each other.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import yaml
 from bot.nlu_data import NluDataError, check_examples, check_heldout, read_examples
 from bot.settings import Settings
 
-HELDOUT = Path("tests/data/nlu_heldout.yml")
+#: The spent development set (see README) and the frozen held-out NLU sets.
+HELDOUT_FILES: tuple[Path, ...] = (
+    Path("tests/data/nlu_heldout.yml"),
+    Path("tests/data/heldout/nlu_a.yml"),
+    Path("tests/data/heldout/nlu_b.yml"),
+    Path("tests/data/heldout/nlu_negated_a.yml"),
+    Path("tests/data/heldout/nlu_negated_b.yml"),
+)
 
 
 def domain_intents(domain_path: Path) -> list[str]:
@@ -33,12 +41,13 @@ def check_training_data(root: Path) -> list[str]:
     try:
         intents = domain_intents(root / "domain.yml")
         training = read_examples(nlu_path)
-        heldout = read_examples(root / HELDOUT) if (root / HELDOUT).exists() else []
+        heldout = {p: read_examples(root / p) for p in HELDOUT_FILES if (root / p).exists()}
     except NluDataError as err:
         return [str(err)]
-    return check_examples(training, intents, nlu_path) + check_heldout(
-        training, heldout, root / HELDOUT
-    )
+    problems = check_examples(training, intents, nlu_path)
+    for path, examples in heldout.items():
+        problems += check_heldout(training, examples, root / path)
+    return problems
 
 
 def check_lexicon() -> list[str]:

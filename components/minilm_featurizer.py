@@ -1,4 +1,9 @@
-"""Dense sentence features from all-MiniLM-L6-v2 for DIET (see ``bot.encoder``)."""
+"""Dense sentence features from all-MiniLM-L6-v2 for the intent classifier (``bot.encoder``).
+
+With ``mask_negated: true`` the sentence is encoded without its negated symptom mentions
+(``bot.negation_mask``), read from the spaCy doc that ``SpacyNLP`` made, in training as in
+parsing: "no headache, but my arm has gone weak" is encoded as ", but my arm has gone weak".
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.encoder import shared_encoder
+from bot.encoder import EmbeddingCache, default_model_dir, shared_encoder
+from bot.negation_mask import classifier_text
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -23,7 +30,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "model_dir": None}
+        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "mask_negated": False}
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -31,7 +38,9 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
+        self._model_dir = config.get("model_dir") or default_model_dir()
         self._encoder = shared_encoder(config.get("model_dir"))
+        self._mask_negated = bool(config.get("mask_negated"))
 
     @classmethod
     def create(
@@ -47,11 +56,12 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         """Nothing to validate: the model directory is optional."""
 
-    def _featurize(self, messages: list[Message]) -> None:
+    def _featurize(self, messages: list[Message], cache: EmbeddingCache | None = None) -> None:
         todo = [m for m in messages if m.get(TEXT)]
         if not todo:
             return
-        embeddings = self._encoder.encode([m.get(TEXT) for m in todo])
+        texts = [self._text(m) for m in todo]
+        embeddings = cache.encode(self._encoder, texts) if cache else self._encoder.encode(texts)
         for message, vector in zip(todo, embeddings, strict=True):
             self.add_features_to_message(
                 sequence=None,
@@ -60,10 +70,18 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 message=message,
             )
 
+    def _text(self, message: Message) -> str:
+        doc = message.get(SPACY_DOCS[TEXT]) if self._mask_negated else None
+        return classifier_text(doc) if doc is not None else message.get(TEXT)
+
     def process(self, messages: list[Message]) -> list[Message]:
         self._featurize(messages)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
+        from bot.settings import get_settings
+
+        directory = get_settings().embedding_cache_dir
+        cache = EmbeddingCache(directory, f"{self._model_dir}") if directory else None
+        self._featurize(training_data.training_examples, cache)
         return training_data

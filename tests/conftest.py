@@ -26,10 +26,11 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def nlu_parser(model_path: Path):
-    from bot.evaluation import model_parser
+def nlu_predictor(model_path: Path):
+    """text -> bot.evaluation.Prediction (intent, confidence, ...) from the trained model."""
+    from bot.evaluation import model_predictor
 
-    return model_parser(model_path)
+    return model_predictor(model_path)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.nlu_data import read_examples
 from tests.conftest import ROOT
 
 BOT = str(Path(sys.executable).with_name("bot"))
@@ -101,6 +102,27 @@ def test_validate_reports_heldout_messages_found_in_training_data(project):
     assert "held-out message is also in the training data" in result.stderr
 
 
+def test_validate_checks_every_frozen_heldout_set_against_the_training_data(project):
+    heldout = project / "tests/data/heldout"
+    heldout.mkdir()
+    (heldout / "nlu_negated_b.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n'
+        "    - good evening, nothing aches at all today\n"
+    )
+    assert run_bot("validate", "--skip-rasa", env_root=project).returncode == 0
+    nlu = project / "data" / "nlu.yml"
+    nlu.write_text(
+        nlu.read_text().replace(
+            "- intent: greet\n  examples: |\n",
+            "- intent: greet\n  examples: |\n    - Good evening, nothing aches at all today!\n",
+            1,
+        )
+    )
+    result = run_bot("validate", "--skip-rasa", env_root=project)
+    assert result.returncode == 1
+    assert "nlu_negated_b.yml:5: held-out message is also in the training data" in result.stderr
+
+
 def test_nlu_add_merges_reviewed_examples(project, tmp_path):
     additions = tmp_path / "reviewed.yml"
     additions.write_text(
@@ -123,7 +145,7 @@ def test_nlu_add_merges_reviewed_examples(project, tmp_path):
 )
 def test_nlu_add_refuses_unknown_intents_and_duplicates(project, tmp_path, block, message):
     nlu = project / "data" / "nlu.yml"
-    if "hello there" not in nlu.read_text().lower():
+    if "hello there" not in {e.key for e in read_examples(nlu)}:
         nlu.write_text(
             nlu.read_text().replace(
                 "- intent: greet\n  examples: |\n",

@@ -142,7 +142,7 @@ def conversations(engine) -> dict[str, Conversation]:
 
     asks = Conversation("asks-for-nurse-02", NOW - 1 * DAY)
     asks.user(
-        "so tired all the time",
+        "so tired all the time these days, even after a rest",
         "report_fatigue",
         0.62,
         [{"entity": "symptom", "value": "fatigue", "start": 3, "end": 8}],

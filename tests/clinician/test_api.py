@@ -136,7 +136,9 @@ def test_transcript_has_intents_questions_and_the_disposition_rules(client, conv
 
 def test_flag_and_note_are_saved_and_shown(client, engine, conversations):
     csrf = login(client)
-    event_id = user_event_id(engine, "asks-for-nurse-02", "so tired all the time")
+    event_id = user_event_id(
+        engine, "asks-for-nurse-02", "so tired all the time these days, even after a rest"
+    )
     r = client.post(
         f"{API}/conversations/asks-for-nurse-02/flags",
         json={"event_id": event_id, "correct_intent": "report_mood_change"},
@@ -159,7 +161,9 @@ def test_flag_and_note_are_saved_and_shown(client, engine, conversations):
 @pytest.mark.parametrize("intent", ["report_everything", "", "greet' OR 1=1 --"])
 def test_flag_rejects_an_intent_that_is_not_one_of_the_27(client, engine, conversations, intent):
     csrf = login(client)
-    event_id = user_event_id(engine, "asks-for-nurse-02", "so tired all the time")
+    event_id = user_event_id(
+        engine, "asks-for-nurse-02", "so tired all the time these days, even after a rest"
+    )
     r = client.post(
         f"{API}/conversations/asks-for-nurse-02/flags",
         json={"event_id": event_id, "correct_intent": intent},

@@ -69,12 +69,14 @@ def test_retention_apply_reports_counts(settings, engine, conversations):
 
 
 def test_nlu_export_reviewed_writes_yaml(settings, engine, conversations, tmp_path):
-    eid = user_event_id(engine, "asks-for-nurse-02", "so tired all the time")
+    eid = user_event_id(
+        engine, "asks-for-nurse-02", "so tired all the time these days, even after a rest"
+    )
     annotations.add_flag(engine, "asks-for-nurse-02", eid, "report_mood_change", "cleo")
     out = tmp_path / "reviewed.yml"
     r = run_bot(settings, "nlu", "export-reviewed", "--output", str(out))
     assert r.returncode == 0, r.stderr
     assert (
-        "- intent: report_mood_change\n  examples: |\n    - so tired all the time"
-        in out.read_text()
+        "- intent: report_mood_change\n  examples: |\n"
+        "    - so tired all the time these days, even after a rest" in out.read_text()
     )

@@ -112,7 +112,9 @@ def test_retention_deletes_old_conversations_with_their_annotations(engine, conv
 
 
 def test_nlu_export_writes_corrected_examples_rasa_can_read(engine, conversations, tmp_path):
-    eid = user_event_id(engine, "asks-for-nurse-02", "so tired all the time")
+    eid = user_event_id(
+        engine, "asks-for-nurse-02", "so tired all the time these days, even after a rest"
+    )
     annotations.add_flag(engine, "asks-for-nurse-02", eid, "report_fatigue", "cleo")
     annotations.add_flag(engine, "asks-for-nurse-02", eid, "report_mood_change", "ada")  # wins
     hostile = user_event_id(
@@ -127,7 +129,7 @@ def test_nlu_export_writes_corrected_examples_rasa_can_read(engine, conversation
     training.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - [hi](x)\n')
 
     examples = nlu_export.reviewed_examples(engine, training)
-    assert examples["report_mood_change"] == ["so tired all the time"]
+    assert examples["report_mood_change"] == ["so tired all the time these days, even after a rest"]
     assert "report_fatigue" not in examples
     assert "greet" not in examples  # already in the training data
     text = nlu_export.to_yaml(examples)
@@ -138,7 +140,7 @@ def test_nlu_export_writes_corrected_examples_rasa_can_read(engine, conversation
 
     data = RasaYAMLReader().read(out)
     by_intent = {m.get("intent"): m.get("text") for m in data.training_examples}
-    assert by_intent["report_mood_change"] == "so tired all the time"
+    assert by_intent["report_mood_change"] == "so tired all the time these days, even after a rest"
     assert by_intent["report_headache"].startswith("<script>alert")
     assert not data.entities  # brackets were neutralised: no accidental entity markup
     assert yaml.safe_load(text)["version"] == "3.1"

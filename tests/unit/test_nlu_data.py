@@ -97,3 +97,13 @@ def test_merge_refuses_duplicates_and_unknown_intents_and_changes_nothing(
     assert added == 0
     assert message in problems[0]
     assert path.read_text() == NLU
+
+
+def test_messages_without_letters_or_digits_are_not_duplicates_of_each_other(tmp_path):
+    text = "nlu:\n- intent: out_of_scope\n  examples: |\n    - ???\n    - 😂😂😂\n    - 🙃🙃\n"
+    path = write(tmp_path, text)
+    assert check_examples(read_examples(path), ["out_of_scope"], path) == []
+    again = write(tmp_path, text + "    - ???\n", "again.yml")
+    assert check_examples(read_examples(again), ["out_of_scope"], again) == [
+        f"{again}:7: duplicate of line 4: '???'"
+    ]
