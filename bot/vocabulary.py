@@ -51,6 +51,7 @@ SYMPTOMS: Final[frozenset[str]] = frozenset(
         "coughing blood",
         "chest tightness",
         "wheezing",
+        "palpitations",
         # bladder and bowel
         "urinary retention",
         "incontinence",
