@@ -1,24 +1,16 @@
-"""A message that names a symptom goes to triage, even when the intent says otherwise.
+"""A message that names a symptom goes to triage even when the intent is uncertain.
 
 Rasa's ``FallbackClassifier`` turns low-confidence or ambiguous predictions into
 ``nlu_fallback``, and the two-stage fallback then asks "did you mean ...?" before anything
 else. For "my hip aches and my eyes have gone yellow" (bone pain and tummy symptoms scored
 0.49 each) that would put a clarifying question before red-flag screening. When the lexicon
-found a symptom that is not negated, this component restores a symptom report:
+found a symptom that is not negated, and a symptom report is among the two best intents, this
+component restores that symptom report.
 
-- after ``nlu_fallback`` or a question intent, when a symptom report is among the two best
-  intents ("my back hurts, should I ask for a scan?");
-- after a question intent, when the message tells of the person's own symptom (a duration,
-  or "my", "I've had", "she's been": "I'm on herceptin and for 3 weeks I've had a cough, is
-  this the herceptin?"), the best-ranked symptom report;
 It also reads payload syntax typed as text ("/report_seizure", which Rasa hands to NLU when it
 is not a button the bot offered) as out of scope rather than as what its words look like.
-
-- after an intent that carries no request of its own (out of scope, inform, a greeting,
-  thanks, yes or no), the best-ranked symptom report ("hi, no fever but my calf is swollen").
-
-The triage questions that follow confirm the details, and every symptom named in the message
-is assessed (bot.conversation chooses the line of questions from the symptoms named).
+Other intents are left as the classifier gave them: the intent says what a message is, and the
+line of questions is chosen from the symptoms named (bot/conversation.py).
 """
 
 from __future__ import annotations
@@ -35,21 +27,11 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.triage.lexicon import load_lexicon
-from bot.vocabulary import QUESTION_INTENTS, SYMPTOM_INTENTS
+from bot.vocabulary import SYMPTOM_INTENTS
 
 FALLBACK = "nlu_fallback"
-#: Words that tell a message is about the writer's (or someone close's) own symptom.
-_OWN_SYMPTOM = re.compile(
-    r"\b(?:my|i'?ve|ive|i\s+(?:have|had|get|keep|feel|am|was)|i'?m|im|she'?s|he'?s|her|his"
-    r"|mum'?s|mom'?s|wife'?s|husband'?s)\b",
-    re.IGNORECASE,
-)
-#: Intents that ask for nothing themselves: a symptom named with them is a report.
-NO_REQUEST_INTENTS = frozenset({"out_of_scope", "inform", "greet", "thank", "affirm", "deny"})
-
-
 _TYPED_COMMAND = re.compile(r"^\s*/[A-Za-z_]")
+TYPED_COMMAND_CONFIDENCE = 0.95
 
 
 def looks_like_a_typed_command(text: str) -> bool:
@@ -61,39 +43,15 @@ def symptom_report_override(
     intent: dict[str, Any] | None,
     ranking: list[dict[str, Any]],
     entities: list[dict[str, Any]],
-    text: str = "",
 ) -> dict[str, Any] | None:
-    """The symptom-report intent to use instead of ``intent``, or None to keep it."""
-    name = (intent or {}).get("name")
-    if name is None or name in SYMPTOM_INTENTS:
+    """The symptom-report intent to use instead of ``nlu_fallback``, or None to keep it."""
+    if (intent or {}).get("name") != FALLBACK:
         return None
     named = any(e.get("entity") == "symptom" and e.get("role") != "negated" for e in entities)
     if not named:
         return None
-    own = _OWN_SYMPTOM.search(text or "") or any(e.get("entity") == "duration" for e in entities)
-    if name in QUESTION_INTENTS and own:
-        candidates = ranking
-    elif name == FALLBACK or name in QUESTION_INTENTS:
-        candidates = [r for r in ranking if r.get("name") != FALLBACK][:2]
-    elif name in NO_REQUEST_INTENTS:
-        candidates = ranking
-    else:
-        return None
-    chosen = next((r for r in candidates if r.get("name") in SYMPTOM_INTENTS), None)
-    if chosen is None and candidates is ranking:
-        chosen = _report_for_symptoms(entities)
-    return chosen
-
-
-def _report_for_symptoms(entities: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The report intent of the first named symptom's category (when none was ranked)."""
-    lexicon = load_lexicon()
-    for entity in entities:
-        if entity.get("entity") == "symptom" and entity.get("role") != "negated":
-            categories = sorted(lexicon.categories_of(str(entity.get("value"))))
-            if categories:
-                return {"name": f"report_{categories[0]}", "confidence": 0.0}
-    return None
+    candidates = [r for r in ranking if r.get("name") != FALLBACK][:2]
+    return next((r for r in candidates if r.get("name") in SYMPTOM_INTENTS), None)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -118,7 +76,8 @@ class SymptomFirst(GraphComponent):
             if looks_like_a_typed_command(message.get(TEXT) or ""):
                 # A typed "/report_seizure" that was not a button the bot offered reaches NLU
                 # as text (bot.rasa_patches); its words are a command, not a report.
-                typed = {"name": "out_of_scope", "confidence": 1.0}
+                # Not 1.0: that is Rasa's certainty for a real payload, and this is a reading.
+                typed = {"name": "out_of_scope", "confidence": TYPED_COMMAND_CONFIDENCE}
                 message.set(INTENT, typed, add_to_output=True)
                 message.set(
                     INTENT_RANKING_KEY,
@@ -127,7 +86,7 @@ class SymptomFirst(GraphComponent):
                 )
                 continue
             chosen = symptom_report_override(
-                message.get(INTENT), ranking, message.get(ENTITIES) or [], message.get(TEXT) or ""
+                message.get(INTENT), ranking, message.get(ENTITIES) or []
             )
             if chosen:
                 message.set(INTENT, dict(chosen), add_to_output=True)

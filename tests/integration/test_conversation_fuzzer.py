@@ -78,9 +78,7 @@ def check(stack: Stack, walk: Walk, rewinds_before: int = 0) -> None:
 
 def test_the_issue_15_reproduction_answers_every_turn_quickly(stack: Stack):
     walk = fixed_walk(stack, [ISSUE_OPENING, *["hmm"] * 8, "??", "hmm"])
-    first = walk.turns[0]
-    assert first.status == 200
-    assert "/report_headache" in [b["payload"] for b in first.buttons]  # "A headache?"
+    assert walk.turns[0].status == 200
     check(stack, walk)
     assert all(t.status == 200 for t in walk.turns)
     assert stack.chat("hello").status_code == 200  # and the bot still answers others

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import Stack
-from tests.integration.conversation_walks import ISSUE_OPENING, stored_event_types
+from tests.integration.conversation_walks import stored_event_types
 
 pytestmark = pytest.mark.integration
 
@@ -93,22 +93,17 @@ def test_typed_payload_through_rasas_own_rest_channel_is_text(stack: Stack):
 
 def test_a_button_the_bot_offered_is_its_payload(stack: Stack):
     sid = session()
-    first = ok(stack.chat(ISSUE_OPENING, sid))
-    offered = [b["payload"] for r in first["replies"] for b in r["buttons"]]
-    assert "/report_headache" in offered  # "Is this about: A headache?"
-    question = ok(stack.chat("/report_headache", sid))
+    question = ok(stack.chat("my back has been aching for about 3 weeks", sid))
+    offered = [b["payload"] for r in question["replies"] for b in r["buttons"]]
+    assert "/deny" in offered  # a red-flag question of the back-pain triage
+    ok(stack.chat("/deny", sid))
     pressed = user_events(stack, sid)[-1]
-    assert pressed["parse_data"]["intent"] == {"name": "report_headache", "confidence": 1.0}
-    yes_no = [b["payload"] for r in question["replies"] for b in r["buttons"]]
-    assert "/affirm" in yes_no  # a red-flag question of the headache triage
-    ok(stack.chat("/affirm", sid))
-    answered = user_events(stack, sid)[-1]
-    assert answered["parse_data"]["intent"] == {"name": "affirm", "confidence": 1.0}
+    assert pressed["parse_data"]["intent"] == {"name": "deny", "confidence": 1.0}
 
 
-def test_a_button_offered_earlier_is_text_once_the_person_has_answered(stack: Stack):
+def test_a_button_offered_earlier_is_text_once_the_questions_have_ended(stack: Stack):
     sid = session()
-    ok(stack.chat(ISSUE_OPENING, sid))
-    ok(stack.chat("hello", sid))  # the "A headache?" buttons are no longer on offer
-    ok(stack.chat("/report_headache", sid))
+    done = ok(stack.chat("my back hurts and my legs have gone numb and I can't pee", sid))
+    assert done["triage"]["level"] == "emergency"  # no question, so no yes/no buttons now
+    ok(stack.chat("/affirm", sid))
     assert parsed_by_nlu(user_events(stack, sid)[-1])
