@@ -4,7 +4,8 @@ Rasa's ``FallbackClassifier`` turns low-confidence or ambiguous predictions into
 ``nlu_fallback``, and the two-stage fallback then asks "did you mean ...?" before anything
 else. For "my hip aches and my eyes have gone yellow" (bone pain and tummy symptoms scored
 0.49 each) that would put a clarifying question before red-flag screening. When the lexicon
-found a symptom that is not negated, and a symptom report is among the two best intents, this
+found a symptom that is not negated, and a symptom report is among the two best intents, or
+further down the ranking is the report of the category the named symptoms belong to, this
 component restores that symptom report.
 
 It also reads payload syntax typed as text ("/report_seizure", which Rasa hands to NLU when it
@@ -27,6 +28,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.triage.models import category_for_intent
+from bot.triage.prefill import findings_from_entities
 from bot.vocabulary import SYMPTOM_INTENTS
 
 FALLBACK = "nlu_fallback"
@@ -50,8 +53,19 @@ def symptom_report_override(
     named = any(e.get("entity") == "symptom" and e.get("role") != "negated" for e in entities)
     if not named:
         return None
-    candidates = [r for r in ranking if r.get("name") != FALLBACK][:2]
-    return next((r for r in candidates if r.get("name") in SYMPTOM_INTENTS), None)
+    candidates = [r for r in ranking if r.get("name") != FALLBACK]
+    best_two = next((r for r in candidates[:2] if r.get("name") in SYMPTOM_INTENTS), None)
+    if best_two is not None:
+        return best_two
+    # Lower in the ranking, a symptom report still wins when it is the one the named
+    # symptoms belong to ("a cold ... a little cough. Do I need to call anyone?": cough is
+    # breathing): a fallback there would ask "is this about talking to your care team?"
+    # before anyone asked about the cough.
+    named_categories = findings_from_entities(entities).categories
+    return next(
+        (r for r in candidates if category_for_intent(r.get("name")) in named_categories),
+        None,
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -308,7 +308,7 @@ def _back(session_id: str, anchor: str = "") -> RedirectResponse:
 def flag_submit(
     request: Request,
     session_id: str,
-    event_id: Annotated[int, Form()],
+    event_id: Annotated[int, Form(ge=1, le=annotations.MAX_EVENT_ID)],
     correct_intent: Annotated[str, Form(max_length=64)],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:

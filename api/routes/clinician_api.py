@@ -270,7 +270,12 @@ class ConversationPage(BaseModel):
 
 
 class FlagRequest(BaseModel):
-    event_id: int = Field(..., description="The user message's event id (from the transcript).")
+    event_id: int = Field(
+        ...,
+        ge=1,
+        le=annotations.MAX_EVENT_ID,
+        description="The user message's event id (from the transcript).",
+    )
     correct_intent: str = Field(..., description="One of: " + ", ".join(ALL_INTENTS))
 
     class Config:

@@ -12,6 +12,9 @@ from bot.clinician.schema import events, flags, notes
 from bot.vocabulary import ALL_INTENTS
 
 MAX_NOTE_CHARS = 4000
+# Event ids are the events table's integer primary key (64-bit signed in PostgreSQL and
+# SQLite); a larger number can name no message and would overflow the query.
+MAX_EVENT_ID = 2**63 - 1
 
 
 class AnnotationError(ValueError):

@@ -185,6 +185,17 @@ def test_flag_must_name_a_user_message_of_that_conversation(client, engine, conv
     assert r.status_code == 404
 
 
+@pytest.mark.parametrize("event_id", [0, -28848028457672290304, 2**63])
+def test_flag_with_an_event_id_no_message_can_have_is_a_422(client, conversations, event_id):
+    csrf = login(client)
+    r = client.post(
+        f"{API}/conversations/asks-for-nurse-02/flags",
+        json={"event_id": event_id, "correct_intent": "report_breathing"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 422
+
+
 def test_export_csv_and_json_follow_the_filters(client, conversations):
     login(client)
     r = client.get(f"{API}/export?format=csv&level=emergency&level=urgent")

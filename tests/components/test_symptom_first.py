@@ -34,6 +34,24 @@ def test_when_no_symptom_report_is_among_the_two_best_the_fallback_stays():
     assert symptom_report_override(FALLBACK, ranking, [{"entity": "symptom"}]) is None
 
 
+def test_further_down_the_report_the_named_symptom_belongs_to_wins_over_the_fallback():
+    ranking = [
+        FALLBACK,
+        {"name": "request_clinician", "confidence": 0.23},
+        {"name": "ask_routine_tests", "confidence": 0.17},
+        {"name": "report_headache", "confidence": 0.15},
+        {"name": "report_breathing", "confidence": 0.14},
+    ]
+    chosen = symptom_report_override(FALLBACK, ranking, [{"entity": "symptom", "value": "cough"}])
+    assert chosen["name"] == "report_breathing"
+
+
+def test_a_denied_symptom_lower_in_the_ranking_leaves_the_fallback():
+    ranking = [FALLBACK, {"name": "greet"}, {"name": "thank"}, {"name": "report_breathing"}]
+    entities = [{"entity": "symptom", "value": "cough", "role": "negated"}]
+    assert symptom_report_override(FALLBACK, ranking, entities) is None
+
+
 def test_confident_predictions_are_left_alone():
     intent = {"name": "report_headache", "confidence": 0.9}
     assert symptom_report_override(intent, [intent], [{"entity": "symptom"}]) is None
