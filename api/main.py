@@ -24,6 +24,7 @@ from api.routes import chat, clinician, clinician_api, health, widget
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from api.socket_door import SocketDoor
 from api.turns import validation_detail
+from bot.care_team import delivery as care_team_delivery
 from bot.clinician.service import ClinicianService
 from bot.settings import Settings, get_settings
 
@@ -104,9 +105,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa.start_watching_actions()
         # Clinician tables: Alembic migrations up to date (an empty database included).
         app.state.clinician = ClinicianService.start(settings, app.state.engine)
+        # Alerts to the care team: off until a receiver is configured (bot/care_team).
+        alerts = care_team_delivery.start(settings, app.state.engine)
         try:
             yield
         finally:
+            if alerts is not None:
+                alerts.cancel()
             await app.state.rasa.close()
             app.state.engine.dispose()
 
