@@ -20,7 +20,16 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.rasa_client import RasaClient
-from api.routes import chat, clinician, clinician_api, health, widget
+from api.routes import (
+    appointment_summary,
+    care_team_alerts,
+    care_team_fhir,
+    chat,
+    clinician,
+    clinician_api,
+    health,
+    widget,
+)
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from api.socket_door import SocketDoor
 from api.turns import validation_detail
@@ -152,6 +161,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(clinician_api.router)
     app.include_router(clinician.router)
+    # The care team (issue 16): alerts in the dashboard, the FHIR record, the person's summary.
+    app.include_router(care_team_alerts.router)
+    app.include_router(care_team_alerts.pages)
+    app.include_router(care_team_fhir.router)
+    app.include_router(appointment_summary.router)
     # Rasa's socketio channel events for existing Rasa web clients, behind the same
     # middleware (body limit, CORS allow-list, security headers) as the chat API.
     app.mount("/socket.io", SocketDoor(app).asgi, name="socketio")
