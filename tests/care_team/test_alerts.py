@@ -273,3 +273,39 @@ def test_signature_verify_round_trips_and_refuses_a_changed_body():
         signing.verify("s3cret", header, body + b" ")
     with pytest.raises(signing.SignatureError):
         signing.verify("s3cret", header, body, now=time.time() + 3600)
+
+
+def _bot_alerts_test(tmp_path, **env: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bot = str(Path(sys.executable).with_name("bot"))
+    return subprocess.run(
+        [bot, "alerts", "test"],
+        env={**os.environ, "STATE_DIR": str(tmp_path / "state"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_bot_alerts_test_sends_a_marked_test_alert_to_each_receiver(tmp_path, webhook, smtp):
+    done = _bot_alerts_test(
+        tmp_path,
+        ALERT_WEBHOOK_URL=webhook.url,
+        ALERT_WEBHOOK_SECRET=webhook.secret,
+        ALERT_SMTP_URL=smtp.url,
+        ALERT_SMTP_CA_FILE=str(smtp.cert),
+        ALERT_EMAIL_TO="nurses@care.example.org",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "webhook: sent" in done.stdout and "email: sent" in done.stdout
+    assert webhook.alerts[0]["test"] is True
+    assert "Test alert" in smtp.messages[0]["Subject"]
+
+
+def test_bot_alerts_test_says_alerts_are_off_when_nothing_is_configured(tmp_path):
+    done = _bot_alerts_test(tmp_path)
+    assert done.returncode == 2 and "Alerts are off" in done.stderr
