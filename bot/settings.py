@@ -227,7 +227,8 @@ class Settings(BaseSettings):
     @property
     def alerts_configured(self) -> bool:
         """Alerts are off until a receiver is configured."""
-        return bool(self.alert_webhook_url or (self.alert_smtp_url and self.alert_email_to))
+        webhook = self.alert_webhook_url and self.alert_webhook_secret
+        return bool(webhook or (self.alert_smtp_url and self.alert_email_to))
 
     @property
     def public_url(self) -> str:

@@ -109,6 +109,8 @@ class Dispatcher:
 
 def start(settings: Settings, engine: Engine) -> asyncio.Task | None:
     """The gateway's background task, or None while no receiver is configured."""
+    if settings.alert_webhook_url and not settings.alert_webhook_secret:
+        logger.error("ALERT_WEBHOOK_URL is set without ALERT_WEBHOOK_SECRET: no webhook is sent")
     if not settings.alerts_configured:
         return None
     return asyncio.get_running_loop().create_task(Dispatcher(settings, engine).run())

@@ -93,7 +93,8 @@ def alert_body(
 def channels(settings: Settings) -> list[str]:
     """The receivers configured now."""
     found = []
-    if settings.alert_webhook_url:
+    # A webhook without its secret would be unsigned: receivers must refuse it, so none is sent.
+    if settings.alert_webhook_url and settings.alert_webhook_secret:
         found.append(WEBHOOK)
     if settings.alert_smtp_url and settings.alert_email_to:
         found.append(EMAIL)

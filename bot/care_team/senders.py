@@ -6,6 +6,7 @@ response body, never a secret) when the receiver did not take it.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -15,12 +16,13 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from bot.care_team import signing
+from bot.care_team import outbox, signing
 from bot.care_team.content import level_label, load_content, type_label
 from bot.care_team.outbox import Alert, iso
 from bot.settings import Settings
 
 USER_AGENT = "symptom-checker-alerts/1"
+logger = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
@@ -122,10 +124,15 @@ def email_sender(settings: Settings) -> Sender:
 
 
 def senders(settings: Settings) -> dict[str, Sender]:
-    """A sender for each configured receiver."""
+    """A sender for each configured receiver (``outbox.channels``). A receiver configured
+    wrongly is reported in the log and left out: the gateway and the other receiver go on."""
+    makers = {"webhook": webhook_sender, "email": email_sender}
     found: dict[str, Sender] = {}
-    if settings.alert_webhook_url:
-        found["webhook"] = webhook_sender(settings)
-    if settings.alert_smtp_url and settings.alert_email_to:
-        found["email"] = email_sender(settings)
+    for channel in ("webhook", "email"):
+        if channel not in outbox.channels(settings):
+            continue
+        try:
+            found[channel] = makers[channel](settings)
+        except ValueError as err:
+            logger.error("alerts by %s are off: %s", channel, err)
     return found

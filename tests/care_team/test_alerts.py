@@ -309,3 +309,13 @@ def test_bot_alerts_test_sends_a_marked_test_alert_to_each_receiver(tmp_path, we
 def test_bot_alerts_test_says_alerts_are_off_when_nothing_is_configured(tmp_path):
     done = _bot_alerts_test(tmp_path)
     assert done.returncode == 2 and "Alerts are off" in done.stderr
+
+
+def test_a_webhook_without_its_secret_is_never_sent_unsigned(engine, webhook, smtp, tmp_path):
+    settings = alert_settings(tmp_path, webhook, smtp, alert_webhook_secret=None)
+    insert(engine, [emergency("alert-emergency-08")])
+    dispatcher = Dispatcher(settings, engine)
+    deliver_until(dispatcher, lambda: smtp.messages)
+    assert webhook.requests == 0
+    with engine.connect() as conn:
+        assert [r.channel for r in conn.execute(sa.select(deliveries))] == ["email"]
