@@ -142,11 +142,15 @@ class Settings(BaseSettings):
         2.0, gt=0, description="How often the gateway looks for new alerts and due retries."
     )
     alert_retry_base_seconds: float = Field(
-        30.0, gt=0, description="First retry delay; doubled after each failed attempt."
+        # Short at first: an emergency alert matters in minutes, and a receiver that blipped
+        # is usually back within seconds; the doubling spaces out the rest.
+        5.0,
+        gt=0,
+        description="First retry delay; doubled after each failed attempt.",
     )
     alert_retry_max_seconds: float = Field(3600.0, gt=0)
     alert_max_attempts: int = Field(
-        12, ge=1, description="Attempts per receiver before an alert is marked failed."
+        20, ge=1, description="Attempts per receiver before an alert is marked failed."
     )
     alert_max_age_hours: float = Field(
         24.0, gt=0, description="Dispositions older than this when first seen send no alert."
