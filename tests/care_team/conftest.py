@@ -13,13 +13,18 @@ from sqlalchemy.engine import Engine
 from bot.clinician.migrate import upgrade
 from bot.settings import Settings
 from tests.care_team.receivers import SmtpReceiver, WebhookReceiver, self_signed_cert
+from tests.clinician.conftest import pg_database  # noqa: F401 (a fixture used by name)
 from tests.clinician.factory import create_events_table
 from tests.integration.conftest import free_port
 
 
-@pytest.fixture()
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'rasa.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path: Path) -> Iterator[Engine]:
+    """The tracker store on SQLite and on PostgreSQL (a database of its own)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rasa.db'}"
+    else:
+        url = request.getfixturevalue("pg_database")
     create_events_table(url)
     engine = sa.create_engine(url)
     upgrade(engine)
