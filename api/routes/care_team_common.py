@@ -5,14 +5,13 @@ One module to change if those move."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from fastapi.templating import Jinja2Templates
 
 from api.routes.clinician import templates as clinician_templates
 from api.routes.clinician_api import (
     AUTH_RESPONSES,
     CSRF_RESPONSES,
+    SESSION_ID_PATH,
     CsrfSessionDep,
     SessionDep,
     current_session,
@@ -24,6 +23,7 @@ from api.routes.clinician_api import (
 __all__ = [
     "AUTH_RESPONSES",
     "CSRF_RESPONSES",
+    "SESSION_ID_PATH",
     "CsrfSessionDep",
     "SessionDep",
     "current_session",
@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=1)
 def page_templates() -> Jinja2Templates:
     """The dashboard's templates (base.html, the ``utc`` filter), where alerts.html lives too."""
     return clinician_templates

@@ -10,8 +10,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 
-from api.routes.care_team_common import AUTH_RESPONSES, SessionDep, record, service, transcript
-from api.routes.clinician_api import SESSION_ID_PATH
+from api.routes.care_team_common import (
+    AUTH_RESPONSES,
+    SESSION_ID_PATH,
+    SessionDep,
+    record,
+    service,
+    transcript,
+)
 from bot.care_team import fhir
 from bot.clinician.transcripts import read_events, transcript_turns
 
