@@ -40,6 +40,7 @@ format: setup ## Apply ruff's formatting and safe fixes
 
 test: model ## Set up, train when needed, then run the whole suite
 	@scripts/ensure_chromium.sh
+	@scripts/ensure_poppler.sh
 	@scripts/ensure_webchat.sh
 	@scripts/test.sh
 

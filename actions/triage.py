@@ -152,7 +152,11 @@ class ActionTriageDisposition(Action):
         dispatcher.utter_message(text=result.advice.replace("\n\n", "\n"))
         dispatcher.utter_message(json_message={"triage": result.to_api()})
         dispatcher.utter_message(response="utter_anything_else")
-        record = {**result.to_record(), "questions": conversation.questions_asked(state)}
+        record = {
+            **result.to_record(),
+            "questions": conversation.questions_asked(state),
+            "answers": conversation.answers_recorded(state),
+        }
         state = TriageState(findings=state.findings, stated=state.stated, direct=state.direct)
         events = [
             SlotSet(SLOT_TRIAGE_RESULT, record),

@@ -20,10 +20,20 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.rasa_client import RasaClient
-from api.routes import chat, clinician, clinician_api, health, widget
+from api.routes import (
+    appointment_summary,
+    care_team_alerts,
+    care_team_fhir,
+    chat,
+    clinician,
+    clinician_api,
+    health,
+    widget,
+)
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from api.socket_door import SocketDoor
 from api.turns import validation_detail
+from bot.care_team import delivery as care_team_delivery
 from bot.clinician.service import ClinicianService
 from bot.settings import Settings, get_settings
 
@@ -104,9 +114,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa.start_watching_actions()
         # Clinician tables: Alembic migrations up to date (an empty database included).
         app.state.clinician = ClinicianService.start(settings, app.state.engine)
+        # Alerts to the care team: off until a receiver is configured (bot/care_team).
+        alerts = care_team_delivery.start(settings, app.state.engine)
         try:
             yield
         finally:
+            if alerts is not None:
+                alerts.cancel()
             await app.state.rasa.close()
             app.state.engine.dispose()
 
@@ -147,6 +161,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(clinician_api.router)
     app.include_router(clinician.router)
+    # The care team (issue 16): alerts in the dashboard, the FHIR record, the person's summary.
+    app.include_router(care_team_alerts.router)
+    app.include_router(care_team_alerts.pages)
+    app.include_router(care_team_fhir.router)
+    app.include_router(appointment_summary.router)
     # Rasa's socketio channel events for existing Rasa web clients, behind the same
     # middleware (body limit, CORS allow-list, security headers) as the chat API.
     app.mount("/socket.io", SocketDoor(app).asgi, name="socketio")

@@ -91,10 +91,15 @@ class Reply(BaseModel):
     buttons: list[Button] = []
 
 
-class Triage(BaseModel):
+class Triage(ApiModel):
     level: Literal["emergency", "urgent", "soon", "routine"]
     symptoms: list[str]
     advice: str
+    summary_url: str | None = Field(
+        None,
+        description="The person's printable summary of this assessment for their appointment "
+        "(an unguessable link; it expires with RETENTION_DAYS).",
+    )
 
 
 class ChatResponse(ApiModel):

@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from bot.care_team.cli import alerts_app
 from bot.clinician.cli import clinician_app, export_reviewed, retention_app
 from bot.settings import get_settings
 
@@ -217,6 +218,7 @@ nlu_app = typer.Typer(help="NLU training data tasks.", no_args_is_help=True)
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(clinician_app, name="clinician")
 app.add_typer(retention_app, name="retention")
+app.add_typer(alerts_app, name="alerts")
 nlu_app.command("export-reviewed")(export_reviewed)
 
 

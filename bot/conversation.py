@@ -376,3 +376,21 @@ def disposition(state: TriageState, emergency_number: str) -> Disposition:
 def questions_asked(state: TriageState) -> list[str]:
     """The texts of the questions asked, in order, for the clinicians' record."""
     return [question_in_context(q, state.findings).text for q in state.asked]
+
+
+def answers_recorded(state: TriageState) -> list[dict[str, Any]]:
+    """Each question asked, with the answer the bot recorded for it (``yes``, ``no``,
+    ``unknown``, a duration in days...; None when it was never answered), for the record."""
+    out = []
+    for qid in state.asked:
+        if qid == CLARIFY:
+            continue
+        value = state.findings.value_of(qid)
+        out.append(
+            {
+                "id": qid,
+                "text": question_in_context(qid, state.findings).text,
+                "answer": value if isinstance(value, str | int | float) else None,
+            }
+        )
+    return out

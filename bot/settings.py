@@ -6,12 +6,15 @@ creates a random one per installation under the state folder when none is set.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseSettings, Field, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_COMMA_LISTS = frozenset({"alert_levels", "alert_email_to"})
 
 
 class Settings(BaseSettings):
@@ -113,6 +116,47 @@ class Settings(BaseSettings):
     clinician_page_size: int = Field(50, ge=1, le=500)
     retention_days: int = Field(365, ge=1, description="Days conversations are kept.")
 
+    # Alerts to the care team (bot/care_team): off until a webhook URL or an SMTP URL is set.
+    public_base_url: str | None = Field(
+        None,
+        description="How people and clinicians reach the gateway (https://host), for the "
+        "dashboard links in alerts; default: http://GATEWAY_HOST:GATEWAY_PORT.",
+    )
+    alert_levels: list[str] = Field(
+        ["emergency", "urgent"], description="Dispositions at these levels send an alert."
+    )
+    alert_webhook_url: str | None = Field(None, description="POSTs each alert here (JSON).")
+    alert_webhook_secret: str | None = Field(
+        None, description="Keys the HMAC-SHA256 Symptom-Checker-Signature header."
+    )
+    alert_smtp_url: str | None = Field(
+        None,
+        description="smtp://user:password@host:587 ; e-mail always goes over STARTTLS.",
+    )
+    alert_smtp_ca_file: Path | None = Field(
+        None, description="CA bundle that signs the SMTP server's certificate (default: system)."
+    )
+    alert_email_from: str | None = None
+    alert_email_to: list[str] = Field([], description="Recipients of the alert e-mails.")
+    alert_poll_seconds: float = Field(
+        2.0, gt=0, description="How often the gateway looks for new alerts and due retries."
+    )
+    alert_retry_base_seconds: float = Field(
+        # Short at first: an emergency alert matters in minutes, and a receiver that blipped
+        # is usually back within seconds; the doubling spaces out the rest.
+        5.0,
+        gt=0,
+        description="First retry delay; doubled after each failed attempt.",
+    )
+    alert_retry_max_seconds: float = Field(3600.0, gt=0)
+    alert_max_attempts: int = Field(
+        20, ge=1, description="Attempts per receiver before an alert is marked failed."
+    )
+    alert_max_age_hours: float = Field(
+        24.0, gt=0, description="Dispositions older than this when first seen send no alert."
+    )
+    alert_timeout_seconds: float = Field(10.0, gt=0)
+
     # Developer workflow (bot evaluate): fail under these scores on the frozen held-out sets
     # (strict: nlu_fallback is wrong), or over these rates. Accuracy and macro-F1 are issue
     # 13's targets; the two rates guard what the model reaches today (2 of 60 and 9 of 40),
@@ -137,9 +181,23 @@ class Settings(BaseSettings):
         env_file = ".env"
         env_file_encoding = "utf-8"
 
+        @classmethod
+        def parse_env_var(cls, field_name: str, raw_val: str) -> Any:
+            # Lists of plain words may also be given comma-separated
+            # (ALERT_EMAIL_TO=a@example.org,b@example.org); JSON works everywhere.
+            if field_name in _COMMA_LISTS and not raw_val.lstrip().startswith("["):
+                return [item.strip() for item in raw_val.split(",") if item.strip()]
+            return json.loads(raw_val)
+
     @validator("state_dir", "models_dir", "spacy_pipeline_dir", "reports_dir", pre=False)
     def _absolute(cls, value: Path) -> Path:
         return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+    @validator("alert_levels", each_item=True)
+    def _alert_level(cls, value: str) -> str:
+        if value not in ("emergency", "urgent", "soon", "routine"):
+            raise ValueError(f"{value!r} is not a triage level")
+        return value
 
     @validator("rate_limit_per_session", "rate_limit_per_client")
     def _rate_limit(cls, value: str) -> str:
@@ -169,6 +227,17 @@ class Settings(BaseSettings):
     def supervise_dir(self) -> Path:
         """Where each process's supervisor records its restarts (read by ``/readyz``)."""
         return self.state_dir / "supervise"
+
+    @property
+    def alerts_configured(self) -> bool:
+        """Alerts are off until a receiver is configured."""
+        webhook = self.alert_webhook_url and self.alert_webhook_secret
+        return bool(webhook or (self.alert_smtp_url and self.alert_email_to))
+
+    @property
+    def public_url(self) -> str:
+        base = self.public_base_url or f"http://{self.gateway_host}:{self.gateway_port}"
+        return base.rstrip("/")
 
     @property
     def rasa_url(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from bot.care_team.schema import CARE_TEAM_TABLES
 from bot.clinician.schema import CLINICIAN_TABLES, metadata
 
 VERSION_TABLE = "clinician_alembic_version"
@@ -17,7 +18,7 @@ VERSION_TABLE = "clinician_alembic_version"
 
 def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table":
-        return name in CLINICIAN_TABLES
+        return name in CLINICIAN_TABLES | CARE_TEAM_TABLES
     return True
 
 

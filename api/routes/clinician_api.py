@@ -306,6 +306,17 @@ DOWNLOAD_200: dict[int | str, dict[str, Any]] = {
         },
     }
 }
+#: The bulk export also gives one FHIR Bundle per line (format=ndjson).
+LIST_DOWNLOAD_200: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An attachment: CSV by default, JSON with format=json, FHIR R4 "
+        "Bundles as NDJSON with format=ndjson.",
+        "content": {
+            **DOWNLOAD_200[200]["content"],
+            "application/fhir+ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
 CSRF_RESPONSES = {
     **AUTH_RESPONSES,
     403: {"model": Detail, "description": f"Missing or wrong {CSRF_HEADER} header."},
@@ -542,7 +553,7 @@ def transcript_exists(svc: ClinicianService, session_id: str) -> bool:
     "/export",
     response_class=Response,
     responses={
-        **DOWNLOAD_200,
+        **LIST_DOWNLOAD_200,
         **AUTH_RESPONSES,
         422: {"model": Detail, "description": "Invalid filter."},
     },
@@ -552,7 +563,10 @@ def export_list(
     request: Request,
     session: SessionDep,
     filters: FiltersDep,
-    format: Annotated[Literal["csv", "json"], Query()] = "csv",
+    format: Annotated[
+        Literal["csv", "json", "ndjson"],
+        Query(description="ndjson: one HL7 FHIR R4 Bundle per conversation and line."),
+    ] = "csv",
 ) -> Response:
     svc = service(request)
     svc.refresh()
@@ -566,6 +580,12 @@ def export_list(
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
     name = f"conversations-{stamp}.{format}"
     items = summary.iter_all(svc.engine, filters)
+    if format == "ndjson":
+        from api.routes.care_team_fhir import fhir, ndjson_bundles
+
+        body = ndjson_bundles(svc.engine, items)
+        headers = _attachment(name)
+        return StreamingResponse(body, media_type=fhir.NDJSON_MEDIA_TYPE, headers=headers)
     if format == "json":
         body = _json_array(items)
         return StreamingResponse(body, media_type="application/json", headers=_attachment(name))

@@ -42,6 +42,9 @@
       notDiagnosis: "This is not a diagnosis.",
       symptoms: "What you told me about: ",
       callNow: "Call {n} now",
+      // The same words as bot/care_team/content.yml (summary_page.button).
+      summary: "Summary for my appointment",
+      summaryHint: " (opens a printable page)",
       levels: {
         emergency: "Emergency: call {n} now",
         urgent: "Contact your care team today",
@@ -74,6 +77,8 @@
       notDiagnosis: "Esto no es un diagnóstico.",
       symptoms: "Lo que me ha contado: ",
       callNow: "Llame al {n} ahora",
+      summary: "Resumen para mi cita",
+      summaryHint: " (abre una página para imprimir)",
       levels: {
         emergency: "Emergencia: llame al {n} ahora",
         urgent: "Contacte a su equipo médico hoy",
@@ -357,6 +362,15 @@
       card.appendChild(el("p", "ssc-triage-symptoms", T.symptoms + item.symptoms.join(", ")));
     }
     card.appendChild(el("p", "ssc-triage-note", T.notDiagnosis));
+    if (item.summaryUrl) {
+      var summary = el("a", "ssc-summary", T.summary);
+      summary.href = item.summaryUrl;
+      summary.target = "_blank";
+      // The link holds the summary's token: never send it on as a referrer.
+      summary.rel = "noopener noreferrer";
+      summary.appendChild(hiddenText(T.summaryHint));
+      card.appendChild(summary);
+    }
     return card;
   }
 
@@ -479,7 +493,11 @@
       t: "triage",
       level: String(triage.level || ""),
       symptoms: Array.isArray(triage.symptoms) ? triage.symptoms.map(String) : [],
-      advice: String(triage.advice || "")
+      advice: String(triage.advice || ""),
+      // Only a web link: nothing else from the server becomes an href.
+      summaryUrl: /^https?:\/\//.test(String(triage.summary_url || ""))
+        ? String(triage.summary_url)
+        : ""
     };
   }
 

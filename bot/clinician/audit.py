@@ -30,6 +30,11 @@ ACTIONS = (
     "password_set",
     "retention_apply",
     "nlu_export",
+    # The care team (bot/care_team): alert attempts and resends, the alerts list.
+    "alert_delivery",
+    "alert_resend",
+    "alert_test",
+    "view_alerts",
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.care_team import retention as care_team_retention
 from bot.clinician import summary
 from bot.clinician.schema import events, flags, notes
 
@@ -72,4 +73,5 @@ def apply(engine: Engine, days: int, now: float | None = None, dry_run: bool = F
                 events.delete().where(events.c.sender_id.in_(chunk))
             ).rowcount
             summary.forget(conn, chunk)
+            care_team_retention.forget(conn, chunk)
     return report

@@ -69,9 +69,28 @@ def _reasons(value: Any) -> list[dict[str, str]]:
     if isinstance(value, list):
         for item in value:
             if isinstance(item, dict):
-                out.append(
-                    {k: str(item.get(k) or "") for k in ("id", "description", "level", "source")}
-                )
+                reason = {
+                    k: str(item.get(k) or "") for k in ("id", "description", "level", "source")
+                }
+                # The triage actions record the rule's id as "rule_id" (bot.triage.engine).
+                reason["id"] = reason["id"] or str(item.get("rule_id") or "")
+                out.append(reason)
+    return out
+
+
+def _answers(value: Any) -> list[dict[str, Any]]:
+    """The recorded answers: ``[{"id", "text", "answer"}]`` (absent before issue 16)."""
+    out = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict) and item.get("id"):
+            answer = item.get("answer")
+            out.append(
+                {
+                    "id": str(item["id"]),
+                    "text": str(item.get("text") or ""),
+                    "answer": answer if isinstance(answer, str | int | float) else None,
+                }
+            )
     return out
 
 
@@ -85,6 +104,7 @@ def disposition_from(value: Any) -> dict[str, Any] | None:
         "advice": str(value.get("advice") or ""),
         "reasons": _reasons(value.get("reasons")),
         "questions": _str_list(value.get("questions")),
+        "answers": _answers(value.get("answers")),
         "ruleset_version": str(value.get("ruleset_version") or ""),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import yaml
 
+from bot.care_team.schema import CARE_TEAM_TABLES
 from bot.clinician import annotations, migrate, nlu_export, retention, summary
 from bot.clinician.schema import CLINICIAN_TABLES, events
 from bot.clinician.schema import conversations as summaries
@@ -19,9 +20,9 @@ def test_migration_from_an_empty_database_creates_only_clinician_tables(store_ur
         conn.execute(sa.text("DROP TABLE events"))
     assert sa.inspect(engine).get_table_names() == []
     migrate.upgrade(engine)
-    assert migrate.current(engine) == "0001"
+    assert migrate.current(engine) == "0002_care_team"
     tables = set(sa.inspect(engine).get_table_names())
-    assert tables == CLINICIAN_TABLES | {"clinician_alembic_version"}
+    assert tables == CLINICIAN_TABLES | CARE_TEAM_TABLES | {"clinician_alembic_version"}
     migrate.upgrade(engine)  # idempotent
     migrate.downgrade(engine, "base")
     assert set(sa.inspect(engine).get_table_names()) == {"clinician_alembic_version"}
