@@ -86,6 +86,8 @@ class Reading:
     duration/severity/onset/trend, and the findings it states for any question."""
     absent_symptoms: frozenset[str] = frozenset()
     """Symptoms the message mentions only negated ("no headache, but ...")."""
+    denied_sites: frozenset[str] = frozenset()
+    """Body parts the message says are fine ("my back is fine"): no symptom of them."""
     symptom_polarity: Mapping[str, Polarity] = field(default_factory=dict)
     """Symptom value -> how the message states it (present, unsure or absent)."""
     stated: Mapping[str, Answer] = field(default_factory=dict)
@@ -139,6 +141,22 @@ def _symptom_polarity(text: str, entities: Iterable[Entity]) -> dict[str, Polari
         if value not in out or rank[polarity] > rank[out[value]]:
             out[value] = polarity
     return out
+
+
+def _denied_sites(text: str, entities: Iterable[Entity]) -> frozenset[str]:
+    """Body parts mentioned inside a denial ("my back is absolutely fine", "eyes are OK")."""
+    out = set()
+    for entity in entities:
+        if entity.get("entity") != "body_part" or not entity.get("value"):
+            continue
+        start, end = entity.get("start"), entity.get("end")
+        if _is_negated(entity) or (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and span_polarity(text, start, end) == "absent"
+        ):
+            out.add(str(entity["value"]).strip().lower())
+    return frozenset(out)
 
 
 #: Words that make a clause about the cancer's or treatment's history, whose dates ("I had
@@ -254,6 +272,7 @@ def read(
         entities=entities,
         findings=base,
         absent_symptoms=frozenset(v for v, p in polarity.items() if p == "absent"),
+        denied_sites=_denied_sites(text, entities),
         symptom_polarity=polarity,
         stated=stated,
         uncertain=is_uncertain(text) or bool(find(tokens, load_termset().hedges)),
@@ -462,13 +481,16 @@ def categories_of(reading: Reading) -> frozenset[str]:
 
 
 def negated_categories(reading: Reading) -> frozenset[str]:
-    """Categories of symptoms mentioned only negated ("no headache, but ...")."""
-    if not reading.absent_symptoms:
+    """Categories of symptoms mentioned only negated ("no headache, but ..."), and of the
+    body sites said to be fine ("my back is fine": the site's line of pain questions)."""
+    if not reading.absent_symptoms and not reading.denied_sites:
         return frozenset()
     lexicon = load_lexicon()
     out: set[str] = set()
     for symptom in reading.absent_symptoms:
         out |= lexicon.categories_of(symptom)
+    for rule in lexicon.site_dependent.values():
+        out |= {rule.sites[part] for part in reading.denied_sites if part in rule.sites}
     return frozenset(out)
 
 

@@ -154,3 +154,22 @@ def test_answer_labelled_as_a_report_but_naming_no_symptom_opens_no_new_question
     result = on_message(state, Turn("its easing off", "report_bone_pain", 0.68, (), "m1"))
     assert set(result.state.findings.categories) == before
     assert not result.new_symptom
+
+
+def test_a_body_site_said_to_be_fine_does_not_open_that_sites_questions():
+    text = "My back is absolutely fine, but the back tyre on my bike is flat"
+    back = {"entity": "body_part", "value": "back", "start": 3, "end": 7}
+    result = start(TriageState(), Turn(text, "report_back_neck_pain", 0.68, (back,), "m0"))
+    assert "back_neck_pain" not in result.state.findings.categories
+    assert result.clarifying
+
+
+def test_a_body_site_in_pain_still_opens_its_questions_beside_one_said_to_be_fine():
+    text = "my legs are fine but my back is agony"
+    entities = (
+        {"entity": "body_part", "value": "leg", "start": 3, "end": 7},
+        {"entity": "body_part", "value": "back", "start": 24, "end": 28},
+        {"entity": "symptom", "value": "pain", "start": 32, "end": 37},
+    )
+    result = start(TriageState(), Turn(text, "report_back_neck_pain", 0.9, entities, "m0"))
+    assert "back_neck_pain" in result.state.findings.categories

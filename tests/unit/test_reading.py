@@ -114,3 +114,8 @@ def test_a_start_within_the_last_day_counts_as_sudden_but_does_not_answer_thunde
     assert reading.findings.onset == "sudden" and reading.onset_inferred
     assert answer_to(BANK.questions["onset"], reading) == "sudden"
     assert answer_to(BANK.questions["headache_worst_ever_sudden"], reading) is None
+
+
+def test_a_body_site_said_to_be_fine_is_denied_even_with_an_intensifier(entities_of) -> None:
+    reading = reading_of(entities_of, "my back is absolutely fine")
+    assert "back" in reading.denied_sites
