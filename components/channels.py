@@ -57,19 +57,28 @@ class PrivateRestInput(RestInput):
                     )
                 )
             except CancelledError:
-                logger.error("rest message handling timed out (conversation %s)", sender_id)
+                logger.error(
+                    "rest message handling timed out (conversation %s)",
+                    sender_id,
+                    extra={"event": "rest.timeout", "session_id": sender_id},
+                )
                 return response.json({"error": "timeout"}, status=503)
             except Exception as err:  # Rasa's own handler catches everything too
                 logger.error(
                     "rest message handling failed (conversation %s): %s",
                     sender_id,
                     type(err).__name__,
+                    extra={"event": "rest.failed", "session_id": sender_id},
                 )
                 return response.json({"error": type(err).__name__}, status=500)
             failure = FAILURES.pop(sender_id)
             if failure:
                 what = "a custom action" if failure == ACTION else f"tracker store {failure}"
-                logger.error("turn not completed (%s failed), answering 503", what)
+                logger.error(
+                    "turn not completed (%s failed), answering 503",
+                    what,
+                    extra={"event": "rest.turn_not_completed", "session_id": sender_id},
+                )
                 return response.json({"error": f"{what} failed"}, status=503)
             return response.json(collector.messages)
 
