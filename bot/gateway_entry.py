@@ -10,6 +10,7 @@ Usage: ``python -m bot.gateway_entry --factory api.main:create_app ...`` (uvicor
 from __future__ import annotations
 
 import logging
+import sys
 
 #: Given to uvicorn as its logging configuration: change nothing (``bot.logs`` has set it up).
 KEEP_LOGGING = {"version": 1, "incremental": True}
@@ -20,18 +21,14 @@ def main() -> None:
 
     logs.quiet_third_party()
     logs.configure("gateway")
-    import uvicorn.main
+    import importlib
 
+    # The module, not the `uvicorn.main` name, which the package binds to the CLI command.
+    cli = importlib.import_module("uvicorn.main")
     # uvicorn's CLI falls back to this module-level default when --log-config is absent.
-    uvicorn.main.LOGGING_CONFIG = KEEP_LOGGING
+    cli.LOGGING_CONFIG = KEEP_LOGGING
     level = logging.getLevelName(logs.level_from_env()).lower()
-    uvicorn.main.main(args=[*_argv(), "--log-level", level], prog_name="uvicorn")
-
-
-def _argv() -> list[str]:
-    import sys
-
-    return sys.argv[1:]
+    cli.main(args=[*sys.argv[1:], "--log-level", level], prog_name="uvicorn")
 
 
 if __name__ == "__main__":

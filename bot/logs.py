@@ -13,12 +13,15 @@ calls ``quiet_third_party()`` before it imports anything heavy, then ``configure
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.config
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
@@ -101,6 +104,19 @@ NOISY_LOGGERS = ("sanic.access", "uvicorn.access", "httpx", "httpcore", "asyncio
 FILTER_RESETTING_IMPORTS = ("sanic.app",)
 
 
+_session: ContextVar[str | None] = ContextVar("log_session_id", default=None)
+
+
+@contextlib.contextmanager
+def session_context(session_id: str | None) -> Iterator[None]:
+    """Records logged inside (this task and the tasks it starts) carry this session id."""
+    token = _session.set(session_id)
+    try:
+        yield
+    finally:
+        _session.reset(token)
+
+
 def quiet_third_party(preload: tuple[str, ...] = ()) -> None:
     """Ignores the known third-party warnings and notices (call before importing them).
     ``preload``: modules of ``FILTER_RESETTING_IMPORTS`` this process uses anyway."""
@@ -148,12 +164,16 @@ def event_of(record: logging.LogRecord) -> tuple[str, str | None]:
         data = record.msg
         event = str(data.get("event", record.name))
         session = session or next((data[k] for k in SESSION_KEYS if data.get(k)), None)
+    elif record.name == "py.warnings":  # logging.captureWarnings: "file:line: Category: ..."
+        where, _, rest = str(record.args[0] if record.args else record.msg).partition(": ")
+        event = f"warning {rest.partition(':')[0]} at {where.strip()}"
     elif hasattr(record, "event"):
         event = str(record.event)  # type: ignore[attr-defined]
     elif record.args:
         event = f"{record.name}: {record.msg}"  # the template; its values are left out
     else:
         event = record.name
+    session = session or _session.get()
     return event, (str(session) if session else None)
 
 
@@ -211,6 +231,9 @@ def configure(process: str, level: int | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # In JSON mode a Python warning is a log record too (its category and place, not its
+    # text), so that every line stays one JSON object.
+    logging.captureWarnings(json_from_env())
     # Libraries that set up handlers of their own (Sanic, uvicorn, coloredlogs through
     # Rasa) log through ours instead, at the same level.
     for name in ("rasa", "rasa_sdk", "sanic.root", "sanic.error", "uvicorn", "uvicorn.error"):

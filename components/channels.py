@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.logs import session_context
 from components.turn_failures import ACTION, FAILURES
 
 logger = logging.getLogger(__name__)
@@ -47,15 +48,17 @@ class PrivateRestInput(RestInput):
             text = self._extract_message(request)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender_id,
-                        input_channel=self._extract_input_channel(request),
-                        metadata=self.get_metadata(request),
+                # Every log line of this turn, Rasa's included, names its session.
+                with session_context(sender_id):
+                    await on_new_message(
+                        UserMessage(
+                            text,
+                            collector,
+                            sender_id,
+                            input_channel=self._extract_input_channel(request),
+                            metadata=self.get_metadata(request),
+                        )
                     )
-                )
             except CancelledError:
                 logger.error(
                     "rest message handling timed out (conversation %s)",
