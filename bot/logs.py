@@ -44,7 +44,7 @@ THIRD_PARTY_WARNINGS: tuple[tuple[type[Warning] | str, str, str], ...] = (
     # Rasa's importer about things our own components cover: affirm and deny come from
     # buttons, SymptomEntityExtractor extracts the entities, utter_anything_else is sent by
     # an action (``bot validate`` still checks the data with --fail-on-warnings).
-    (UserWarning, r"rasa\.", r"Intent '\w+' has no examples"),
+    (UserWarning, r"rasa\.", r".*Intent '\w+' has no examples"),
     (UserWarning, r"rasa\.", r"The utterance '\w+' is not used in any story or rule"),
     (UserWarning, r"rasa\.", r"You have defined training data consisting of entity examples"),
 )

@@ -63,7 +63,7 @@ def ensure_pipeline(settings: Settings, force: bool = False) -> Path:
     want = inputs_hash(settings.project_root, PIPELINE_INPUTS)
     if not force and target.exists() and stamp.exists() and stamp.read_text() == want:
         return target
-    print(f"==> building the spaCy pipeline into {target}", flush=True)
+    print("==> building the spaCy pipeline from the symptom lexicon", flush=True)
     from bot.nlp.pipeline import save_pipeline
 
     save_pipeline(target)
@@ -136,7 +136,7 @@ def train(settings: Settings, force: bool = False) -> Path:
     if existing and not force:
         return existing
     name = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{model_hash(settings)}"
-    print(f"==> training model {name} (about a minute; only when the data changed)", flush=True)
+    print(f"==> training model {name} (a few minutes; only when the data changed)", flush=True)
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     from bot.stack import rasa_cli
 

@@ -45,6 +45,33 @@ def install_progress_hook() -> None:
             _append(target, {"done": self._done, "total": self._total, "node": node_name})
 
     graph_trainer.LoggingHook = ProgressHook
+    _report_encoding(target)
+
+
+#: Examples encoded between two reports (a multiple of the encoder's batch of 32, so that
+#: the batches, and therefore the embeddings, are exactly those of one call).
+ENCODE_CHUNK = 256
+
+
+def _report_encoding(target: str) -> None:
+    """The MiniLM featurizer's pass over the training examples is most of a training's
+    time: report it chunk by chunk (the encoder's own code and results unchanged)."""
+    import numpy as np
+
+    from bot.encoder import SentenceEncoder
+
+    encode = SentenceEncoder.encode
+
+    def encode_reporting(self: SentenceEncoder, texts: Any, batch_size: int = 32) -> Any:
+        if len(texts) <= ENCODE_CHUNK or ENCODE_CHUNK % batch_size:
+            return encode(self, texts, batch_size)
+        parts = []
+        for start in range(0, len(texts), ENCODE_CHUNK):
+            parts.append(encode(self, texts[start : start + ENCODE_CHUNK], batch_size))
+            _append(target, {"encoded": start + len(parts[-1]), "of": len(texts)})
+        return np.concatenate(parts)
+
+    SentenceEncoder.encode = encode_reporting  # type: ignore[method-assign]
 
 
 def _append(path: str, record: dict) -> None:
@@ -88,6 +115,8 @@ class ProgressPrinter:
         self.tty = out.isatty()
         self.started = time.monotonic()
         self.steps: dict[str, float] = {}
+        self.encoded: tuple[int, int] = (0, 0)  # examples encoded so far, of how many
+        self.encoding_since: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, daemon=True)
         self._printed_fraction = 0.0
@@ -125,8 +154,14 @@ class ProgressPrinter:
             offset += len(complete) + 1
             for line in complete.splitlines():
                 record = json.loads(line)
+                if "encoded" in record:
+                    if self.encoding_since is None:
+                        self.encoding_since = last
+                    self.encoded = (record["encoded"], record["of"])
+                    continue
                 total = record["total"]
                 if record.get("node"):
+                    self.encoded = (0, 0)
                     now = time.monotonic()
                     self.steps[record["node"]] = now - last
                     last = now
@@ -136,11 +171,20 @@ class ProgressPrinter:
         if not total:
             return
         done = len(self.steps)
-        elapsed = time.monotonic() - self.started
-        left = time_left(list(self.steps), total, elapsed, self.previous)
+        now = time.monotonic()
+        left = time_left(list(self.steps), total, now - self.started, self.previous)
+        encoded, of = self.encoded
         fraction = done / total
+        detail = ""
+        if of and encoded < of and self.encoding_since is not None:
+            # Inside the encoding step: its own pace, plus the steps after it.
+            fraction = (done + encoded / of) / total
+            rate = (now - self.encoding_since) / encoded
+            after = (left or 0.0) * (total - done - 1) / max(1, total - done)
+            left = rate * (of - encoded) + after
+            detail = f", encoding examples {encoded}/{of}"
         eta = f", about {format_seconds(left)} left" if left is not None and done else ""
-        line = f"    training: {done}/{total} steps ({fraction:.0%}){eta}"
+        line = f"    training: {done}/{total} steps ({fraction:.0%}){detail}{eta}"
         if self.tty:
             self.out.write(f"\r{line:<72}")
             self.out.flush()
