@@ -109,10 +109,19 @@ async def take_turn(
             BUSY_RETRY_AFTER,
         ) from None
     except RasaUnavailable as err:
-        logger.warning("chat unavailable for a session: %s", err.reason)
+        logger.warning(
+            "chat unavailable for a session: %s",
+            err.reason,
+            extra={"event": "chat.unavailable", "session_id": session_id},
+        )
         raise TurnRefused(
             503, unavailable_body(settings, session_id), UNAVAILABLE_RETRY_AFTER
         ) from None
+    # One line per answered turn at INFO: which session, never what was said.
+    logger.info(
+        "chat turn answered",
+        extra={"event": "chat.turn", "session_id": session_id},
+    )
     return session_id, turn
 
 

@@ -88,8 +88,8 @@ def start_gateway(port: int, rasa_port: int, state: Path, profile: Path | None):
 
     settings = Settings(gateway_port=port, rasa_port=rasa_port, action_port=rasa_port)
     cmd = gateway_command(settings)
-    if profile is not None:  # the same uvicorn command, under cProfile
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), *cmd]
+    if profile is not None:  # the same command (python -m bot.gateway_entry ...), under cProfile
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), *cmd[1:]]
     env = {
         **os.environ,
         "STATE_DIR": str(state),

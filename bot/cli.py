@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
 import typer
 
+from bot import logs
 from bot.care_team.cli import alerts_app
 from bot.clinician.cli import clinician_app, export_reviewed, retention_app
 from bot.settings import get_settings
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 app = typer.Typer(
     help="Symptom checker for breast cancer survivors: run, train, test and operate it.",
@@ -42,8 +41,9 @@ def train(
     """Train a model when the data, domain, config or NLU components changed."""
     from bot.training import train as train_model
 
-    model = train_model(get_settings(), force=force)
-    typer.echo(f"model: {model}")
+    settings = get_settings()
+    model = train_model(settings, force=force)
+    typer.echo(f"==> model: {_shown(model, settings.project_root)}")
 
 
 @app.command("build-pipeline")
@@ -53,7 +53,14 @@ def build_pipeline(
     """Build the project's spaCy pipeline from bot/nlp/lexicon.yml."""
     from bot.training import ensure_pipeline
 
-    typer.echo(f"pipeline: {ensure_pipeline(get_settings(), force=force)}")
+    settings = get_settings()
+    pipeline = ensure_pipeline(settings, force=force)
+    typer.echo(f"==> spaCy pipeline: {_shown(pipeline, settings.project_root)}")
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path as a person in the project folder would type it."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 @app.command()
@@ -254,6 +261,8 @@ def nlu_add(
 
 def main() -> None:
     """Entry point of the installed `bot` script."""
+    # evaluate, validate and test load Rasa in this process: the same quiet as the servers.
+    logs.quiet_third_party()
     sys.exit(app())
 
 

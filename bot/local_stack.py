@@ -25,6 +25,8 @@ import psutil
 from bot.settings import PROJECT_ROOT
 
 READY_ANNOUNCEMENT = "==> ready in"
+#: The same announcement with LOG_FORMAT=json (``bot.run_printer.ready_record``).
+READY_JSON_EVENT = '"event": "run.ready"'
 
 
 def free_port() -> int:
@@ -184,7 +186,8 @@ def _wait_ready(stack: LocalStack, deadline: float) -> None:
                 gateway_ready = response.status_code == 200
             except httpx.HTTPError:
                 pass
-        if gateway_ready and READY_ANNOUNCEMENT in stack.logs():
+        logs = stack.logs() if gateway_ready else ""
+        if READY_ANNOUNCEMENT in logs or READY_JSON_EVENT in logs:
             return
         time.sleep(0.25)
     raise TimeoutError("bot run did not become ready in time")

@@ -5,7 +5,8 @@ the telemetry setting (``rasa/__main__.py`` calls ``initialize_error_reporting()
 unconditionally). Conversations here are health data, so nothing may leave the machine:
 this entry point disables telemetry through its environment variable and replaces the crash
 reporter with a no-op before handing over to ``rasa.__main__.main``. It also applies the
-measured fixes in ``bot.rasa_patches``.
+measured fixes in ``bot.rasa_patches``, and sends Rasa's logs through ``bot.logs`` (the
+known third-party warnings ignored, ``LOG_LEVEL`` and ``LOG_FORMAT`` as in the other processes).
 
 Usage: ``python -m bot.rasa_entry run ...`` (same arguments as ``rasa``).
 """
@@ -16,8 +17,10 @@ import os
 
 
 def main() -> None:
+    from bot import logs
+
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logs.quiet_third_party(preload=logs.FILTER_RESETTING_IMPORTS)
     import rasa.telemetry
 
     rasa.telemetry.initialize_error_reporting = lambda: None  # type: ignore[assignment]
@@ -37,9 +40,36 @@ def main() -> None:
     record_failed_custom_actions(get_settings().action_timeout_seconds)
     bound_actions_per_turn()
     payloads_only_when_offered()
+    from bot.training_progress import install_progress_hook
+
+    install_progress_hook()
+    _log_through_bot_logs()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
+
+
+def _log_through_bot_logs() -> None:
+    """Rasa's main sets up logging three times (levels and warning filters, coloredlogs,
+    structlog); each step hands over to ``bot.logs`` instead. Rasa's warning filters put
+    "once" for every UserWarning first, so ours are put back in front of them."""
+    import rasa.__main__ as rasa_main
+    import rasa.utils.io
+
+    from bot import logs
+
+    configure_levels = rasa_main.configure_logging_and_warnings
+
+    def levels_then_ours(log_level: int | None = None, *args: object, **kwargs: object) -> None:
+        configure_levels(log_level, *args, **kwargs)  # type: ignore[arg-type]
+        logs.quiet_third_party()
+        logs.configure("rasa", log_level)
+
+    rasa_main.configure_logging_and_warnings = levels_then_ours  # type: ignore[assignment]
+    rasa.utils.io.configure_colored_logging = lambda *_: None  # type: ignore[assignment]
+    rasa_main.configure_structlog = lambda log_level=None: logs.configure(  # type: ignore[assignment]
+        "rasa", log_level
+    )
 
 
 if __name__ == "__main__":

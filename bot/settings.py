@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         1, ge=1, le=8, description="Rasa servers on consecutive ports from RASA_PORT."
     )
     rasa_jwt_secret: str | None = Field(None, description="Protects Rasa's HTTP API.")
+    log_level: str = Field(
+        "WARNING", description="Level of all three processes' logs (DEBUG, INFO, WARNING, ...)."
+    )
+    log_format: str = Field(
+        "text", description='"json": one JSON object per line, never message text (bot.logs).'
+    )
 
     # Stores
     tracker_store_url: str | None = Field(

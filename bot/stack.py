@@ -36,10 +36,11 @@ def process_env(settings: Settings) -> dict[str, str]:
         "LOCK_STORE_HOST": "",
         "LOCK_STORE_PORT": "6379",
         "LOCK_STORE_DB": "1",
-        # Keep TensorFlow quiet and message text out of logs.
+        # Keep TensorFlow quiet and message text out of logs (see bot.logs).
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_TELEMETRY_ENABLED": "false",
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        "LOG_LEVEL": settings.log_level.upper(),
+        "LOG_FORMAT": settings.log_format.lower(),
         "PYTHONUNBUFFERED": "1",
         "SANIC_HOST": settings.action_host,
     }
@@ -105,7 +106,6 @@ def rasa_command(settings: Settings, model: Path, jwt_secret: str, replica: int 
         jwt_secret,
         "--jwt-method",
         "HS256",
-        "--quiet",
     ]
 
 
@@ -113,7 +113,7 @@ def action_command(settings: Settings) -> list[str]:
     return [
         _bin("python"),
         "-m",
-        "rasa_sdk",
+        "bot.action_entry",  # rasa_sdk's command line with bot.logs' logging
         "--actions",
         "actions",
         "--port",
@@ -123,7 +123,9 @@ def action_command(settings: Settings) -> list[str]:
 
 def gateway_command(settings: Settings) -> list[str]:
     return [
-        _bin("uvicorn"),
+        _bin("python"),
+        "-m",
+        "bot.gateway_entry",  # uvicorn's command line with bot.logs' logging
         "--factory",
         "api.main:create_app",
         "--host",
@@ -160,30 +162,52 @@ def warm_up(settings: Settings, jwt_secret: str) -> None:
             )
 
 
+def has_clinician_account(settings: Settings) -> bool:
+    """Whether the store holds any clinician account (True when it cannot tell: the hint
+    is for a fresh installation, not for a store that is briefly unreachable)."""
+    import sqlalchemy as sa
+
+    from bot.clinician.accounts import list_accounts
+
+    engine = sa.create_engine(settings.effective_tracker_store_url)
+    try:
+        return bool(list_accounts(engine))
+    except sa.exc.SQLAlchemyError:
+        return True
+    finally:
+        engine.dispose()
+
+
 def _announce_when_ready(
     settings: Settings, started: float, jwt_secret: str, timeout: float = 600
 ) -> None:
+    from bot.content.console import not_ready, ready_block
+    from bot.run_printer import ready_record
+
     url = f"http://{settings.gateway_host}:{settings.gateway_port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 warm_up(settings, jwt_secret)
-                print(
-                    f"\n==> ready in {time.monotonic() - started:.0f} s: open {url}/ "
-                    f"(chat API {url}/api/v1/chat, clinicians {url}/clinician). "
-                    "Ctrl-C stops everything.\n",
-                    flush=True,
-                )
+                seconds = time.monotonic() - started
+                if settings.log_format.lower() == "json":
+                    print(ready_record(seconds, url), flush=True)
+                else:
+                    block = ready_block(seconds, url, has_clinician_account(settings))
+                    print(f"\n{block}\n", flush=True)
                 return
         except httpx.HTTPError:
             pass
         time.sleep(1)
-    print(f"==> not ready after {timeout:.0f} s; see the logs above", flush=True)
+    print(not_ready(timeout), flush=True)
 
 
 def run_stack(settings: Settings, model: Path) -> int:
     from honcho.manager import Manager
+
+    from bot.content.console import starting
+    from bot.run_printer import JsonPrinter
 
     started = time.monotonic()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -195,13 +219,16 @@ def run_stack(settings: Settings, model: Path) -> int:
         check_shared_stores(settings)
     ensure_database(settings.effective_tracker_store_url)
     clear_supervise_records(settings)
-    manager = Manager()
+    json_logs = settings.log_format.lower() == "json"
+    manager = Manager(JsonPrinter() if json_logs else None)
+    names: list[str] = []
     actions = supervised(
         action_command(settings), settings, "actions", watch=f"{settings.action_url}/health"
     )
     manager.add_process("actions", _join(actions), env=env, cwd=cwd)
     for replica, url in enumerate(settings.rasa_urls):
         name = "rasa" if settings.rasa_replicas == 1 else f"rasa{replica + 1}"
+        names.append(name)
         cmd = supervised(
             rasa_command(settings, model, jwt_secret, replica),
             settings,
@@ -211,6 +238,8 @@ def run_stack(settings: Settings, model: Path) -> int:
         )
         manager.add_process(name, _join(cmd), env=env, cwd=cwd)
     manager.add_process("gateway", _join(gateway_command(settings)), env=env, cwd=cwd)
+    if not json_logs:
+        print(starting(["actions", *names, "gateway"]), flush=True)
     threading.Thread(
         target=_announce_when_ready, args=(settings, started, jwt_secret), daemon=True
     ).start()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -45,6 +46,8 @@ PROBE_INTERVAL_SECONDS = 1.0
 PROBE_TIMEOUT_SECONDS = 2.0
 WARM_UP_TIMEOUT_SECONDS = 180.0
 DEFAULT_HANG_SECONDS = 10.0
+
+logger = logging.getLogger("bot.supervise")
 
 
 @dataclass
@@ -180,12 +183,10 @@ def supervise(
     signal.signal(signal.SIGTERM, forward)
     exits: deque[float] = deque()
     while True:
-        # The first start is warmed up by `bot run` itself (bot.stack.warm_up); a second
-        # parse then would only hold up a Ctrl-C right after start-up.
-        warm_this = warm if status.starts else None
-        code, hung, silent = run_once(
-            cmd, watch, warm_this, hang_seconds, started, lambda: stopping
-        )
+        # The first start too: the first parse traces TensorFlow's graphs on Rasa's event
+        # loop (16 s measured on a loaded machine), and watching before it has finished
+        # took that for a hang and killed a healthy Rasa during `bot run`'s own warm-up.
+        code, hung, silent = run_once(cmd, watch, warm, hang_seconds, started, lambda: stopping)
         if stopping:
             return code
         now = time.monotonic()
@@ -199,7 +200,12 @@ def supervise(
             while exits and now - exits[0] > WINDOW_SECONDS:
                 exits.popleft()
             if len(exits) > MAX_RESTARTS:
-                print(f"supervise: {status.name} keeps exiting ({code}); giving up", flush=True)
+                logger.error(
+                    "%s keeps exiting (%s); giving up",
+                    status.name,
+                    code,
+                    extra={"event": "process.gave_up"},
+                )
                 return code or 1
         status.restarts += 1
         status.last_reason = "hung" if hung else "exited"
@@ -209,9 +215,12 @@ def supervise(
             {"at": status.last_restart_at, "reason": status.last_reason},
         ]
         status.write(status_file)
-        print(
-            f"supervise: {status.name} {reason}; restarting it (restart {status.restarts})",
-            flush=True,
+        logger.warning(
+            "%s %s; restarting it (restart %d)",
+            status.name,
+            reason,
+            status.restarts,
+            extra={"event": f"process.restarted.{status.last_reason}"},
         )
         time.sleep(RESTART_DELAY_SECONDS)
         if stopping:
@@ -230,6 +239,9 @@ def main() -> None:
     parser.add_argument("--hang-seconds", type=float, default=DEFAULT_HANG_SECONDS)
     parser.add_argument("--status-file", type=Path)
     options = parser.parse_args(args[:split])
+    from bot import logs
+
+    logs.configure(options.name or "supervise")
     cmd = args[split + 1 :]
     if not cmd:
         sys.exit("usage: python -m bot.supervise [options] -- COMMAND ...")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -64,7 +63,7 @@ def ensure_pipeline(settings: Settings, force: bool = False) -> Path:
     want = inputs_hash(settings.project_root, PIPELINE_INPUTS)
     if not force and target.exists() and stamp.exists() and stamp.read_text() == want:
         return target
-    print(f"==> building the spaCy pipeline into {target}", flush=True)
+    print("==> building the spaCy pipeline from the symptom lexicon", flush=True)
     from bot.nlp.pipeline import save_pipeline
 
     save_pipeline(target)
@@ -121,7 +120,13 @@ DETERMINISTIC_TRAINING_ENV = {
 
 
 def training_env() -> dict[str, str]:
-    return {**os.environ, **DETERMINISTIC_TRAINING_ENV}
+    # Rasa's own default level is INFO (every component, every progress bar); ours is the
+    # product's LOG_LEVEL default, so training prints our progress line and real problems.
+    return {
+        **os.environ,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        **DETERMINISTIC_TRAINING_ENV,
+    }
 
 
 def train(settings: Settings, force: bool = False) -> Path:
@@ -131,7 +136,7 @@ def train(settings: Settings, force: bool = False) -> Path:
     if existing and not force:
         return existing
     name = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{model_hash(settings)}"
-    print(f"==> training model {name} (this takes a few minutes)", flush=True)
+    print(f"==> training model {name} (a few minutes; only when the data changed)", flush=True)
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     from bot.stack import rasa_cli
 
@@ -150,10 +155,16 @@ def train(settings: Settings, force: bool = False) -> Path:
         name,
         "--force",
     ]
-    if not sys.stderr.isatty():
-        cmd.append("--quiet")  # progress bars flood CI logs; our stage lines still show
+    from bot.training_progress import TIMINGS_FILE, TRAINING_PROGRESS_ENV, ProgressPrinter
+
     started = time.monotonic()
-    subprocess.run(cmd, cwd=settings.project_root, check=True, env=training_env())
+    progress = settings.models_dir / f".{name}.progress"
+    env = {**training_env(), TRAINING_PROGRESS_ENV: str(progress)}
+    try:
+        with ProgressPrinter(progress, settings.models_dir / TIMINGS_FILE):
+            subprocess.run(cmd, cwd=settings.project_root, check=True, env=env)
+    finally:
+        progress.unlink(missing_ok=True)
     model = settings.models_dir / f"{name}.tar.gz"
     if not model.exists():
         raise RuntimeError(f"rasa train finished but {model} is missing")

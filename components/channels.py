@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.logs import session_context
 from components.turn_failures import ACTION, FAILURES
 
 logger = logging.getLogger(__name__)
@@ -47,29 +48,40 @@ class PrivateRestInput(RestInput):
             text = self._extract_message(request)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender_id,
-                        input_channel=self._extract_input_channel(request),
-                        metadata=self.get_metadata(request),
+                # Every log line of this turn, Rasa's included, names its session.
+                with session_context(sender_id):
+                    await on_new_message(
+                        UserMessage(
+                            text,
+                            collector,
+                            sender_id,
+                            input_channel=self._extract_input_channel(request),
+                            metadata=self.get_metadata(request),
+                        )
                     )
-                )
             except CancelledError:
-                logger.error("rest message handling timed out (conversation %s)", sender_id)
+                logger.error(
+                    "rest message handling timed out (conversation %s)",
+                    sender_id,
+                    extra={"event": "rest.timeout", "session_id": sender_id},
+                )
                 return response.json({"error": "timeout"}, status=503)
             except Exception as err:  # Rasa's own handler catches everything too
                 logger.error(
                     "rest message handling failed (conversation %s): %s",
                     sender_id,
                     type(err).__name__,
+                    extra={"event": "rest.failed", "session_id": sender_id},
                 )
                 return response.json({"error": type(err).__name__}, status=500)
             failure = FAILURES.pop(sender_id)
             if failure:
                 what = "a custom action" if failure == ACTION else f"tracker store {failure}"
-                logger.error("turn not completed (%s failed), answering 503", what)
+                logger.error(
+                    "turn not completed (%s failed), answering 503",
+                    what,
+                    extra={"event": "rest.turn_not_completed", "session_id": sender_id},
+                )
                 return response.json({"error": f"{what} failed"}, status=503)
             return response.json(collector.messages)
 

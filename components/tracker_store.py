@@ -128,7 +128,11 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
                 events = self._recent_session_events(session, sender_id)
         except Exception:
             FAILURES.record(sender_id, READ)
-            logger.error("tracker store read failed for conversation %s", sender_id)
+            logger.error(
+                "tracker store read failed for conversation %s",
+                sender_id,
+                extra={"event": "tracker_store.read_failed", "session_id": sender_id},
+            )
             raise
         if not self.domain or not events:
             return None
@@ -208,7 +212,11 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
             await self._save_new_events(tracker)
         except Exception:
             FAILURES.record(tracker.sender_id, WRITE)
-            logger.error("tracker store write failed for conversation %s", tracker.sender_id)
+            logger.error(
+                "tracker store write failed for conversation %s",
+                tracker.sender_id,
+                extra={"event": "tracker_store.write_failed", "session_id": tracker.sender_id},
+            )
             raise
 
     async def _save_new_events(self, tracker: DialogueStateTracker) -> None:

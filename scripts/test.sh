@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
 # The whole suite, as `make test` and CI run it. Assumes `make model` has run.
+# Stages print as `bot run`'s do ("==> ..."); pytest's own summary line is repeated at the
+# end, after the evaluation's tables, so that it stays in view.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export RASA_TELEMETRY_ENABLED=false
 set -e
-echo "==> lint"
+echo "==> 1/4 lint (ruff)"
 $BIN/ruff check .
 $BIN/ruff format --check .
-echo "==> bot validate (rasa data validate + our checks)"
+echo "==> 2/4 bot validate (rasa data validate + our checks)"
 $BIN/bot validate
 set +e
-echo "==> pytest"
-$BIN/python -m pytest "$@"
-rc=$?
+echo "==> 3/4 pytest"
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+$BIN/python -m pytest "$@" | tee "$summary"
+rc=${PIPESTATUS[0]}
 if [ "$rc" -eq 5 ]; then
   echo "error: pytest collected no tests; that is a broken suite, not a pass" >&2
   rc=1
 fi
-echo "==> bot evaluate (held-out set + cross-validation, report in reports/nlu/)"
+echo "==> 4/4 bot evaluate (held-out set + cross-validation, report in reports/nlu/)"
 $BIN/bot evaluate
 erc=$?
+echo
+echo "==> pytest: $(grep -E '(passed|failed|errors?|no tests ran).* in [0-9.]+s' "$summary" | tail -1 | sed -E 's/^=+ | =+$//g')"
+echo "==> bot evaluate: $([ "$erc" -eq 0 ] && echo "within the thresholds" || echo "below a threshold (see above)")"
 [ "$rc" -ne 0 ] && exit "$rc"
 exit "$erc"

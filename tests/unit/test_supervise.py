@@ -132,3 +132,60 @@ def test_a_process_that_exits_is_restarted_and_counted_as_an_exit(supervised_ser
     supervisor.send_signal(signal.SIGTERM)
     output = supervisor.communicate(timeout=20)[0]
     assert "web exited with" in output and "restarting it (restart 1)" in output
+
+
+SLOW_FIRST_PARSE = """
+import http.server, sys, time
+traced = []
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers()
+    def do_POST(self):  # the first parse traces graphs on the only thread, like Rasa's loop
+        if not traced:
+            time.sleep(8)
+            traced.append(True)
+        self.send_response(200); self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_a_first_start_is_not_watched_until_its_warm_up_parse_has_answered(tmp_path):
+    # `bot run` sends its own warm-up parse to a fresh Rasa; the supervisor must not take
+    # the seconds that parse holds Rasa's event loop for a hang.
+    port = free_port()
+    status = tmp_path / "rasa.json"
+    url = f"http://127.0.0.1:{port}/"
+    supervisor = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.supervise",
+            "--name",
+            "rasa",
+            "--watch",
+            url,
+            "--warm-up",
+            f"{url}model/parse",
+            "--hang-seconds",
+            "2",
+            "--status-file",
+            str(status),
+            "--",
+            sys.executable,
+            "-c",
+            SLOW_FIRST_PARSE,
+            str(port),
+        ],
+    )
+    try:
+        _wait_for(lambda: _answers(url), 30, "the server answers")
+        time.sleep(1.5)  # the supervisor has seen it answer
+        httpx.post(f"{url}model/parse", json={"text": "my back hurts"}, timeout=30)
+        time.sleep(4)  # a few probes after the warm-up
+        assert _status(status)["restarts"] == 0
+        assert _status(status)["starts"] == 1
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        supervisor.wait(20)
