@@ -24,8 +24,8 @@ from api.routes import chat, clinician, clinician_api, health, widget
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from api.socket_door import SocketDoor
 from api.turns import validation_detail
-from bot.clinician.service import ClinicianService
 from bot.settings import Settings, get_settings
+from clinician.service import ClinicianService
 
 # What FastAPI says (as a 400) when a JSON body cannot even be decoded as text.
 FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"

@@ -8,6 +8,8 @@ set -e
 echo "==> lint"
 $BIN/ruff check .
 $BIN/ruff format --check .
+echo "==> import contracts (lint-imports, pyproject [tool.importlinter])"
+$BIN/lint-imports
 echo "==> bot validate (rasa data validate + our checks)"
 $BIN/bot validate
 set +e

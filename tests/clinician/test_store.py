@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 import yaml
 
-from bot.clinician import annotations, migrate, nlu_export, retention, summary
-from bot.clinician.schema import CLINICIAN_TABLES, events
-from bot.clinician.schema import conversations as summaries
+from clinician import annotations, migrate, nlu_export, retention, summary
+from clinician.schema import CLINICIAN_TABLES, events
+from clinician.schema import conversations as summaries
 from tests.clinician.conftest import NOW, user_event_id
 from tests.clinician.factory import Conversation, insert
 

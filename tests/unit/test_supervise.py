@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.supervise import Watchdog, read_status_files
+from ops.supervise import Watchdog, read_status_files
 from tests.integration.conftest import free_port
 
 
@@ -60,7 +60,7 @@ def supervised_server(tmp_path):
         [
             sys.executable,
             "-m",
-            "bot.supervise",
+            "ops.supervise",
             "--name",
             "web",
             "--watch",

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.clinician.schema import events
+from clinician.schema import events
 
 LEVELS = ("emergency", "urgent", "soon", "routine")  # highest first (design.md)
 LEVEL_RANK = {"routine": 1, "soon": 2, "urgent": 3, "emergency": 4}

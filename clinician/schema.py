@@ -93,7 +93,7 @@ notes = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
-# One row per conversation, derived from the events; rebuilt incrementally (bot.clinician.summary).
+# One row per conversation, derived from the events; rebuilt incrementally (clinician.summary).
 conversations = sa.Table(
     "clinician_conversations",
     metadata,

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Engine
 
-from bot.clinician.schema import events, flags
 from bot.vocabulary import ALL_INTENTS
+from clinician.schema import events, flags
 
 _MARKUP = str.maketrans({"[": "(", "]": ")", "{": "(", "}": ")"})
 

@@ -370,7 +370,7 @@ def cross_validate(
 ) -> CrossValidation:
     """k-fold cross-validation of an NLU pipeline (``config``) on the training data.
 
-    Each fold is trained (``rasa train nlu``) and evaluated (``python -m bot.evaluation``) in
+    Each fold is trained (``rasa train nlu``) and evaluated (``python -m ops.evaluation``) in
     processes of its own, so one fold's TensorFlow state (about 1 GB) is released before the
     next, and the folds are stratified by intent with a fixed seed, so runs (and pipelines)
     are compared on the same folds. ``nlu_fallback`` counts as wrong (strict).
@@ -380,9 +380,9 @@ def cross_validate(
     import sys
     import time
 
-    from bot.nlu_data import read_examples
-    from bot.stack import rasa_cli
-    from bot.training import training_env
+    from ops.nlu_data import read_examples
+    from ops.stack import rasa_cli
+    from ops.training import training_env
 
     out_dir.mkdir(parents=True, exist_ok=True)
     # Every fold encodes mostly the same messages: keep their sentence embeddings.
@@ -424,7 +424,7 @@ def cross_validate(
             [
                 sys.executable,
                 "-m",
-                "bot.evaluation",
+                "ops.evaluation",
                 str(out_dir / f"fold{n}.tar.gz"),
                 str(test_file),
             ],
@@ -650,7 +650,7 @@ def html_report(markdown: str) -> str:
 
 
 def _main() -> None:
-    """``python -m bot.evaluation MODEL NLU_FILE``: prints one JSON line,
+    """``python -m ops.evaluation MODEL NLU_FILE``: prints one JSON line,
     ``{"expected": [...], "predictions": [{intent, confidence, top_intent, ...}, ...]}``."""
     import json
     import sys

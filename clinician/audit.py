@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.clinician.schema import audit
+from clinician.schema import audit
 
 ACTIONS = (
     "login_success",

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 
-from bot.rasa_api import auth_headers
 from bot.secrets_store import ensure_secret
 from bot.settings import Settings
-from bot.training import list_models
+from ops.rasa_api import auth_headers
+from ops.training import list_models
 
 LOAD_TIMEOUT_SECONDS = 300.0
 

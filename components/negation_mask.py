@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from bot.nlp.pipeline import ExtractedEntity, extract_entities
+from components.spacy_pipeline import ExtractedEntity, extract_entities
 
 #: Tokens (lowercase) that end a clause; the word ones start the next clause.
 CLAUSE_PUNCTUATION = frozenset(

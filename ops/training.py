@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 
-PIPELINE_INPUTS = ("bot/nlp", "bot/vocabulary.py")
+PIPELINE_INPUTS = ("bot/nlp", "bot/vocabulary.py", "components/spacy_pipeline.py")
 MODEL_INPUTS = (
     "data",
     "domain.yml",
@@ -28,8 +28,8 @@ MODEL_INPUTS = (
     "components/linear_intent_classifier.py",
     "components/symptom_entities.py",
     "components/symptom_first.py",
-    "bot/encoder.py",
-    "bot/negation_mask.py",
+    "components/encoder.py",
+    "components/negation_mask.py",
     *PIPELINE_INPUTS,
 )
 
@@ -65,7 +65,7 @@ def ensure_pipeline(settings: Settings, force: bool = False) -> Path:
     if not force and target.exists() and stamp.exists() and stamp.read_text() == want:
         return target
     print(f"==> building the spaCy pipeline into {target}", flush=True)
-    from bot.nlp.pipeline import save_pipeline
+    from components.spacy_pipeline import save_pipeline
 
     save_pipeline(target)
     stamp.write_text(want)
@@ -133,7 +133,7 @@ def train(settings: Settings, force: bool = False) -> Path:
     name = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{model_hash(settings)}"
     print(f"==> training model {name} (this takes a few minutes)", flush=True)
     settings.models_dir.mkdir(parents=True, exist_ok=True)
-    from bot.stack import rasa_cli
+    from ops.stack import rasa_cli
 
     cmd = [
         *rasa_cli(),

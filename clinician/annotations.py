@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.clinician.schema import events, flags, notes
 from bot.vocabulary import ALL_INTENTS
+from clinician.schema import events, flags, notes
 
 MAX_NOTE_CHARS = 4000
 

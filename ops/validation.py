@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu_data import NluDataError, check_examples, check_heldout, read_examples
 from bot.settings import Settings
+from ops.nlu_data import NluDataError, check_examples, check_heldout, read_examples
 
 #: The spent development set (see README) and the frozen held-out NLU sets.
 HELDOUT_FILES: tuple[Path, ...] = (
@@ -52,7 +52,12 @@ def check_training_data(root: Path) -> list[str]:
 
 def check_lexicon() -> list[str]:
     """Each lexicon phrase, on its own, must come out as its entity (``ignore`` as nothing)."""
-    from bot.nlp.pipeline import build_pipeline, extract_entities, load_lexicon, normalise_text
+    from components.spacy_pipeline import (
+        build_pipeline,
+        extract_entities,
+        load_lexicon,
+        normalise_text,
+    )
 
     try:
         nlp = build_pipeline()
@@ -87,7 +92,7 @@ def check_triage_data() -> list[str]:
 
 
 def rasa_validate(settings: Settings) -> tuple[int, str]:
-    from bot.stack import rasa_cli
+    from ops.stack import rasa_cli
 
     cmd = [
         *rasa_cli(),

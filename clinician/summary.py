@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.clinician.schema import conversation_symptoms, conversations, events, summary_state
-from bot.clinician.transcripts import (
+from clinician.schema import conversation_symptoms, conversations, events, summary_state
+from clinician.transcripts import (
     LEVEL_RANK,
     LEVELS,
     READ_TYPES,

@@ -7,8 +7,8 @@ import sys
 
 import typer
 
-from bot.clinician.cli import clinician_app, export_reviewed, retention_app
 from bot.settings import get_settings
+from clinician.cli import clinician_app, export_reviewed, retention_app
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -24,8 +24,8 @@ app = typer.Typer(
 @app.command()
 def run() -> None:
     """Build what is missing (spaCy pipeline, model), then start Rasa, actions and the gateway."""
-    from bot.stack import run_stack
-    from bot.training import train as train_model
+    from ops.stack import run_stack
+    from ops.training import train as train_model
 
     settings = get_settings()
     model = train_model(settings)
@@ -39,7 +39,7 @@ def train(
     ),
 ) -> None:
     """Train a model when the data, domain, config or NLU components changed."""
-    from bot.training import train as train_model
+    from ops.training import train as train_model
 
     model = train_model(get_settings(), force=force)
     typer.echo(f"model: {model}")
@@ -50,7 +50,7 @@ def build_pipeline(
     force: bool = typer.Option(False, "--force", help="Rebuild even if the lexicon is unchanged."),
 ) -> None:
     """Build the project's spaCy pipeline from bot/nlp/lexicon.yml."""
-    from bot.training import ensure_pipeline
+    from ops.training import ensure_pipeline
 
     typer.echo(f"pipeline: {ensure_pipeline(get_settings(), force=force)}")
 
@@ -60,7 +60,7 @@ def validate(
     skip_rasa: bool = typer.Option(False, "--skip-rasa", help="Only the project's own checks."),
 ) -> None:
     """Check the training data, held-out set, lexicon and triage data (and `rasa data validate`)."""
-    from bot.validation import validate as run_checks
+    from ops.validation import validate as run_checks
 
     problems = run_checks(get_settings(), with_rasa=not skip_rasa)
     for problem in problems:
@@ -78,7 +78,7 @@ def evaluate(
     """Measure the current model on the frozen held-out sets (per intent, with k-fold
     cross-validation beside), out-of-scope and negated-only messages, calibration and parse
     time; write a report to the reports folder; fail under the EVAL_* thresholds."""
-    from bot.evaluation import (
+    from ops.evaluation import (
         cross_validate,
         evaluate_model,
         html_report,
@@ -88,7 +88,7 @@ def evaluate(
         plot_confusion,
         summary_lines,
     )
-    from bot.training import current_model, fallback_threshold
+    from ops.training import current_model, fallback_threshold
 
     settings = get_settings()
     model = current_model(settings)
@@ -142,8 +142,8 @@ def test_dialogue() -> None:
     import subprocess
     import tempfile
 
-    from bot.stack import rasa_cli
-    from bot.training import current_model
+    from ops.stack import rasa_cli
+    from ops.training import current_model
 
     settings = get_settings()
     model = current_model(settings)
@@ -177,8 +177,8 @@ def test_dialogue() -> None:
 @app.command()
 def reload() -> None:
     """Load the newest trained model into the running Rasa server (no restart)."""
-    from bot.operations import OperationError
-    from bot.operations import reload as do_reload
+    from ops.operations import OperationError
+    from ops.operations import reload as do_reload
 
     try:
         model = do_reload(get_settings())
@@ -191,8 +191,8 @@ def reload() -> None:
 @app.command()
 def rollback() -> None:
     """Load the model trained before the one the running server has loaded."""
-    from bot.operations import OperationError
-    from bot.operations import rollback as do_rollback
+    from ops.operations import OperationError
+    from ops.operations import rollback as do_rollback
 
     try:
         model = do_rollback(get_settings())
@@ -207,8 +207,8 @@ def chat(
     session_id: str = typer.Option(None, help="Continue this conversation."),
 ) -> None:
     """Talk to the bot in the terminal through the running gateway (numbers pick buttons)."""
-    from bot.chat_client import chat as run_chat
-    from bot.chat_client import prompt_lines
+    from ops.chat_client import chat as run_chat
+    from ops.chat_client import prompt_lines
 
     run_chat(get_settings(), prompt_lines(), session_id=session_id)
 
@@ -229,8 +229,8 @@ def nlu_add(
     """Merge reviewed examples into data/nlu.yml, refusing duplicates and unknown intents."""
     from pathlib import Path
 
-    from bot.nlu_data import NluDataError, merge_examples, read_examples
-    from bot.validation import domain_intents
+    from ops.nlu_data import NluDataError, merge_examples, read_examples
+    from ops.validation import domain_intents
 
     settings = get_settings()
     root = settings.project_root

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.clinician import summary
-from bot.clinician.schema import events, flags, notes
+from clinician import summary
+from clinician.schema import events, flags, notes
 
 CHUNK = 500
 

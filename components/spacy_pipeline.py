@@ -3,7 +3,7 @@
 The pipeline is blank English (``en``) + ``sentencizer`` + ``entity_ruler`` (patterns generated
 from ``bot/nlp/lexicon.yml``) + ``negex`` (negspacy). It is a build step, not a trained model::
 
-    python -m bot.nlp.pipeline build/spacy_pipeline
+    python -m components.spacy_pipeline build/spacy_pipeline
 
 Rasa's ``SpacyNLP`` loads the result by path with plain ``spacy.load``; the process must have
 imported ``negspacy.negation`` first (``components/symptom_entities.py`` does), because the
@@ -75,7 +75,7 @@ from spacy.tokens import Doc, Span
 
 from bot import vocabulary
 
-DEFAULT_LEXICON_PATH: Final[Path] = Path(__file__).with_name("lexicon.yml")
+DEFAULT_LEXICON_PATH: Final[Path] = vocabulary.LEXICON_FILE
 PIPELINE_NAME: Final[str] = "survivor_symptoms"
 # Bump when the way patterns are generated changes (the lexicon hash covers the data).
 BUILDER_VERSION: Final[str] = "1.0.0"
@@ -367,7 +367,8 @@ def load_pipeline(path: Path) -> Language:
     path = Path(path)
     if not (path / "meta.json").is_file():
         raise FileNotFoundError(
-            f"no spaCy pipeline at {path}; build it with: python -m bot.nlp.pipeline {path}"
+            f"no spaCy pipeline at {path}; build it with: "
+            f"python -m components.spacy_pipeline {path}"
         )
     return spacy.load(path)
 
@@ -400,7 +401,8 @@ def extract_entities(doc: Doc) -> list[ExtractedEntity]:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.nlp.pipeline", description="Build the project's spaCy pipeline."
+        prog="python -m components.spacy_pipeline",
+        description="Build the project's spaCy pipeline.",
     )
     parser.add_argument(
         "output_dir", type=Path, help="where to write it, e.g. build/spacy_pipeline"

@@ -1,4 +1,4 @@
-"""Small, measured corrections to Rasa 3.6, applied by ``bot.rasa_entry`` at start-up.
+"""Small, measured corrections to Rasa 3.6, applied by ``components.rasa_entry`` at start-up.
 
 ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` for every action
 server response; ``validate`` checks the (constant) schema against its meta-schema on every
@@ -230,7 +230,7 @@ def load_models_off_the_event_loop() -> None:
 
     Rasa's ``load_agent`` builds the new agent synchronously inside the event loop: measured
     here, ``bot reload`` left Rasa answering no one for up to 5.7 s on a quiet machine, longer
-    on a busy one, long enough for the watchdog (bot/supervise.py) to take a reload for a
+    on a busy one, long enough for the watchdog (ops/supervise.py) to take a reload for a
     hang. In a thread of its own (with its own short-lived event loop for Rasa's async
     factory), the old agent keeps answering until the new one replaces it. Apply before
     ``return_memory_after_reloads``, whose delayed clean-up must be scheduled on Rasa's loop.

@@ -20,7 +20,7 @@ retention_app = typer.Typer(help="Delete conversations older than RETENTION_DAYS
 
 def open_store(settings: Settings) -> Engine:
     """The tracker store's database, with the clinician tables migrated to the newest version."""
-    from bot.clinician.migrate import upgrade
+    from clinician.migrate import upgrade
 
     url = settings.effective_tracker_store_url
     if url.startswith("sqlite:///"):
@@ -47,8 +47,8 @@ def add(
     role: str = typer.Option("clinician", "--role", help="clinician or admin"),
 ) -> None:
     """Create an account; the password is asked on the terminal (or read from stdin)."""
-    from bot.clinician import audit
-    from bot.clinician.accounts import ROLES, AccountError, create_account, validate_username
+    from clinician import audit
+    from clinician.accounts import ROLES, AccountError, create_account, validate_username
 
     if role not in ROLES:
         typer.echo(f"error: --role must be one of {', '.join(ROLES)}", err=True)
@@ -78,8 +78,8 @@ def add(
 @clinician_app.command("passwd")
 def passwd(username: str = typer.Argument(...)) -> None:
     """Set a new password for an account (asked on the terminal, or read from stdin)."""
-    from bot.clinician import audit
-    from bot.clinician.accounts import AccountError, set_password
+    from clinician import audit
+    from clinician.accounts import AccountError, set_password
 
     password = read_password()
     engine = open_store(get_settings())
@@ -95,7 +95,7 @@ def passwd(username: str = typer.Argument(...)) -> None:
 @clinician_app.command("list")
 def list_accounts() -> None:
     """List accounts and their roles."""
-    from bot.clinician.accounts import list_accounts as accounts
+    from clinician.accounts import list_accounts as accounts
 
     for row in accounts(open_store(get_settings())):
         state = "" if row["active"] else " (disabled)"
@@ -108,7 +108,7 @@ def retention_apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Count, delete nothing."),
 ) -> None:
     """Delete conversations (events, flags, notes) whose last message is older than the limit."""
-    from bot.clinician import audit, retention
+    from clinician import audit, retention
 
     settings = get_settings()
     keep = days or settings.retention_days
@@ -134,8 +134,8 @@ def export_reviewed(
     ),
 ) -> None:
     """Write messages clinicians flagged as misunderstood as Rasa NLU YAML (corrected intent)."""
-    from bot.clinician import audit
-    from bot.clinician.nlu_export import reviewed_examples, to_yaml
+    from clinician import audit
+    from clinician.nlu_export import reviewed_examples, to_yaml
 
     settings = get_settings()
     engine = open_store(settings)

@@ -59,8 +59,8 @@ def process_env(settings: Settings) -> dict[str, str]:
 
 
 def rasa_cli() -> list[str]:
-    """Rasa's command line, without telemetry or crash reports (see bot.rasa_entry)."""
-    return [_bin("python"), "-m", "bot.rasa_entry"]
+    """Rasa's command line, without telemetry or crash reports (see components.rasa_entry)."""
+    return [_bin("python"), "-m", "components.rasa_entry"]
 
 
 def supervised(
@@ -70,7 +70,7 @@ def supervised(
     watch: str | None = None,
     warm_up_url: str | None = None,
 ) -> list[str]:
-    """The command under bot.supervise, which restarts it if it dies, or hangs when ``watch``
+    """The command under ops.supervise, which restarts it if it dies, or hangs when ``watch``
     is given (see that module), recording restarts under ``settings.supervise_dir``."""
     options: list[str] = []
     if name:
@@ -83,7 +83,7 @@ def supervised(
             options += ["--hang-seconds", str(settings.watchdog_hang_seconds)]
     if warm_up_url:
         options += ["--warm-up", warm_up_url]
-    return [_bin("python"), "-m", "bot.supervise", *options, "--", *cmd]
+    return [_bin("python"), "-m", "ops.supervise", *options, "--", *cmd]
 
 
 def rasa_command(settings: Settings, model: Path, jwt_secret: str, replica: int = 0) -> list[str]:
@@ -148,7 +148,7 @@ def gateway_command(settings: Settings) -> list[str]:
 def warm_up(settings: Settings, jwt_secret: str) -> None:
     """Parses one message on every Rasa replica, so TensorFlow traces its graphs now rather
     than during the first person's first message (about 8 s on a fresh process)."""
-    from bot.rasa_api import auth_headers
+    from ops.rasa_api import auth_headers
 
     for url in settings.rasa_urls:
         with contextlib.suppress(httpx.HTTPError):

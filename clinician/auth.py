@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.clinician.accounts import Account
-from bot.clinician.schema import accounts, login_attempts, sessions
+from clinician.accounts import Account
+from clinician.schema import accounts, login_attempts, sessions
 
 TOUCH_EVERY_SECONDS = 30.0
 

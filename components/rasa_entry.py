@@ -5,9 +5,9 @@ the telemetry setting (``rasa/__main__.py`` calls ``initialize_error_reporting()
 unconditionally). Conversations here are health data, so nothing may leave the machine:
 this entry point disables telemetry through its environment variable and replaces the crash
 reporter with a no-op before handing over to ``rasa.__main__.main``. It also applies the
-measured fixes in ``bot.rasa_patches``.
+measured fixes in ``components.rasa_patches``.
 
-Usage: ``python -m bot.rasa_entry run ...`` (same arguments as ``rasa``).
+Usage: ``python -m components.rasa_entry run ...`` (same arguments as ``rasa``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def main() -> None:
     import rasa.telemetry
 
     rasa.telemetry.initialize_error_reporting = lambda: None  # type: ignore[assignment]
-    from bot.rasa_patches import (
+    from bot.settings import get_settings
+    from components.rasa_patches import (
         bound_actions_per_turn,
         load_models_off_the_event_loop,
         payloads_only_when_offered,
@@ -29,7 +30,6 @@ def main() -> None:
         return_memory_after_reloads,
         validate_action_results_with_one_validator,
     )
-    from bot.settings import get_settings
 
     validate_action_results_with_one_validator()
     load_models_off_the_event_loop()

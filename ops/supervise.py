@@ -15,7 +15,7 @@ then, not during a person's message or while the watchdog is looking.
 Each start and restart is written to ``--status-file`` (JSON: restarts, hangs, exits, the
 last reason and time; never anything a person wrote), which the gateway's ``/readyz`` reports.
 
-Usage: ``python -m bot.supervise [--name N] [--watch URL] [--warm-up URL] [--hang-seconds S]
+Usage: ``python -m ops.supervise [--name N] [--watch URL] [--warm-up URL] [--hang-seconds S]
 [--status-file PATH] -- COMMAND ...``
 """
 
@@ -90,7 +90,7 @@ def answers(url: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> bool:
 
 def warm_up(url: str) -> None:
     """One parse on a fresh Rasa process (the JWT from ``RASA_JWT_SECRET``)."""
-    from bot.rasa_api import auth_headers
+    from ops.rasa_api import auth_headers
 
     secret = os.environ.get("RASA_JWT_SECRET")
     headers = auth_headers(secret) if secret else {}
@@ -180,7 +180,7 @@ def supervise(
     signal.signal(signal.SIGTERM, forward)
     exits: deque[float] = deque()
     while True:
-        # The first start is warmed up by `bot run` itself (bot.stack.warm_up); a second
+        # The first start is warmed up by `bot run` itself (ops.stack.warm_up); a second
         # parse then would only hold up a Ctrl-C right after start-up.
         warm_this = warm if status.starts else None
         code, hung, silent = run_once(
@@ -221,9 +221,9 @@ def supervise(
 def main() -> None:
     args = sys.argv[1:]
     if "--" not in args:
-        sys.exit("usage: python -m bot.supervise [options] -- COMMAND ...")
+        sys.exit("usage: python -m ops.supervise [options] -- COMMAND ...")
     split = args.index("--")
-    parser = argparse.ArgumentParser(prog="python -m bot.supervise")
+    parser = argparse.ArgumentParser(prog="python -m ops.supervise")
     parser.add_argument("--name")
     parser.add_argument("--watch", help="URL to ask every second once it has answered")
     parser.add_argument("--warm-up", help="Rasa /model/parse URL to call on each new process")
@@ -232,7 +232,7 @@ def main() -> None:
     options = parser.parse_args(args[:split])
     cmd = args[split + 1 :]
     if not cmd:
-        sys.exit("usage: python -m bot.supervise [options] -- COMMAND ...")
+        sys.exit("usage: python -m ops.supervise [options] -- COMMAND ...")
     sys.exit(
         supervise(
             cmd,

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from bot.clinician import summary
-from bot.clinician.auth import Policy
-from bot.clinician.migrate import upgrade
 from bot.secrets_store import ensure_secret
 from bot.settings import Settings
+from clinician import summary
+from clinician.auth import Policy
+from clinician.migrate import upgrade
 
 
 @dataclass

@@ -4,7 +4,7 @@ The integration tests and the benchmarks both need the real stack (``bot run``, 
 point of ``make run``) with a state folder of their own, on ports nobody else uses, and must
 know when it is ready to answer a person. This is that one launcher. Ready means the
 gateway's ``/readyz`` answers 200 *and* ``bot run`` has announced "==> ready in", which it
-does after every Rasa replica has parsed a warm-up message (``bot.stack.warm_up``).
+does after every Rasa replica has parsed a warm-up message (``ops.stack.warm_up``).
 """
 
 from __future__ import annotations
