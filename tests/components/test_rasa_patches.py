@@ -33,7 +33,7 @@ def test_memory_is_given_back_after_each_model_load(monkeypatch):
 
     import rasa.server
 
-    from bot import rasa_patches
+    from components import rasa_patches
 
     loads: list[str] = []
     trims: list[bool] = []
@@ -242,7 +242,7 @@ def test_a_model_load_leaves_rasas_event_loop_answering(monkeypatch):
 
     import rasa.server
 
-    from bot import rasa_patches
+    from components import rasa_patches
 
     loaded_in: list[int] = []
 
