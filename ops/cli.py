@@ -49,7 +49,7 @@ def train(
 def build_pipeline(
     force: bool = typer.Option(False, "--force", help="Rebuild even if the lexicon is unchanged."),
 ) -> None:
-    """Build the project's spaCy pipeline from bot/nlp/lexicon.yml."""
+    """Build the project's spaCy pipeline from bot/vocabulary.yml."""
     from ops.training import ensure_pipeline
 
     typer.echo(f"pipeline: {ensure_pipeline(get_settings(), force=force)}")
