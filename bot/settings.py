@@ -165,15 +165,17 @@ class Settings(BaseSettings):
 
     # Developer workflow (bot evaluate): fail under these scores on the frozen held-out sets
     # (strict: nlu_fallback is wrong), or over these rates. Accuracy and macro-F1 are issue
-    # 13's targets; the two rates guard what the model reaches today (2 of 60 and 9 of 40),
-    # short of the targets (2% and none; see README, "Language understanding").
+    # 13's targets. Out of scope: the target itself (2%; 0 of 60 today). Negated-only read as
+    # a symptom report: today's 3 of 40 with a margin of two; what the issue asks (no such
+    # message opens that symptom's questions) is measured behaviourally by
+    # bench.negated_openers (0 of 40), since the dialogue reads the denial whatever the intent.
     eval_min_accuracy: float = Field(0.96, ge=0, le=1)
     eval_min_macro_f1: float = Field(0.96, ge=0, le=1)
     eval_max_out_of_scope_as_symptom: float = Field(
-        0.04, ge=0, le=1, description="Share of out_of_scope read as a symptom at >= threshold."
+        0.02, ge=0, le=1, description="Share of out_of_scope read as a symptom at >= threshold."
     )
     eval_max_negated_as_report: int = Field(
-        9, ge=0, description="Negated-only held-out messages read as a symptom report."
+        5, ge=0, description="Negated-only held-out messages read as a symptom report."
     )
     eval_folds: int = Field(5, ge=2, description="Folds of `bot evaluate`'s cross-validation.")
     embedding_cache_dir: Path | None = Field(
