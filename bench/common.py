@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
@@ -16,7 +19,22 @@ from bot.local_stack import LocalStack, launch
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_READY_TIMEOUT = 600  # seconds; a busy shared machine can be slow to start TensorFlow
 
-__all__ = ["BENCH_READY_TIMEOUT", "ROOT", "LocalStack", "launch", "machine"]
+__all__ = ["BENCH_READY_TIMEOUT", "ROOT", "LocalStack", "against_gateway", "launch", "machine"]
+
+T = TypeVar("T")
+
+
+def against_gateway(base_url: str | None, prefix: str, play: Callable[[str], T]) -> T:
+    """``play(gateway_url)`` on the running gateway at ``base_url``, or on a stack of our own
+    started in a temporary folder (and stopped afterwards) when ``base_url`` is None."""
+    if base_url:
+        return play(base_url.rstrip("/"))
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        stack = launch(Path(tmp) / "state", Path(tmp) / "stack.log")
+        try:
+            return play(stack.gateway_url)
+        finally:
+            stack.stop()
 
 
 def machine() -> str:

@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from bench import score_conversations as player
-from bench.common import ROOT, launch
+from bench.common import ROOT, against_gateway
 
 DATA = ROOT / "tests" / "data"
 SETS = {
@@ -101,15 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
         return rows
 
-    if args.base_url:
-        rows = run(args.base_url.rstrip("/"))
-    else:
-        with tempfile.TemporaryDirectory(prefix="bench-conversations-") as tmp:
-            stack = launch(Path(tmp) / "state", Path(tmp) / "stack.log")
-            try:
-                rows = run(stack.gateway_url)
-            finally:
-                stack.stop()
+    rows = against_gateway(args.base_url, "bench-conversations-", run)
     print()
     print(table(rows))
     if args.json:

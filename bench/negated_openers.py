@@ -14,13 +14,10 @@ questions.
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 import uuid
-from pathlib import Path
-from urllib.request import Request, urlopen
 
-from bench.common import ROOT, launch
+from bench import score_conversations as player
+from bench.common import ROOT, against_gateway
 from bot.evaluation import NEGATED_SETS, load_examples
 from bot.triage.questions import load_questions
 
@@ -35,14 +32,7 @@ def question_texts() -> frozenset[str]:
 
 def opens_questions(base_url: str, message: str, questions: frozenset[str]) -> str | None:
     """The first triage question (or disposition level) the bot answers ``message`` with."""
-    body = json.dumps({"session_id": f"neg-{uuid.uuid4().hex[:16]}", "message": message})
-    request = Request(
-        f"{base_url}/api/v1/chat",
-        data=body.encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urlopen(request, timeout=120) as response:
-        answer = json.load(response)
+    answer = player.chat(base_url, f"neg-{uuid.uuid4().hex[:16]}", message)
     if answer.get("triage"):
         return f"disposition {answer['triage']['level']}"
     return next((r["text"] for r in answer["replies"] if r.get("text") in questions), None)
@@ -64,15 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", help="a running gateway (default: start our own stack)")
     args = parser.parse_args(argv)
-    if args.base_url:
-        result = run(args.base_url.rstrip("/"))
-    else:
-        with tempfile.TemporaryDirectory(prefix="bench-negated-") as tmp:
-            stack = launch(Path(tmp) / "state", Path(tmp) / "stack.log")
-            try:
-                result = run(stack.gateway_url)
-            finally:
-                stack.stop()
+    result = against_gateway(args.base_url, "bench-negated-", run)
     print(
         f"negated-only messages that opened triage questions: {len(result['opened'])} "
         f"of {result['n']}"
