@@ -30,7 +30,7 @@ run-scaled: model ## Two Rasa replicas on the local PostgreSQL and Redis (see RE
 	 $(BIN)/bot run
 
 validate: pipeline ## Validate the training data and domain
-	@$(BIN)/python -m bot.rasa_entry data validate --fail-on-warnings --domain domain.yml --data data
+	@$(BIN)/python -m components.rasa_entry data validate --fail-on-warnings --domain domain.yml --data data
 
 lint: setup ## ruff lint and format check
 	@$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -33,9 +33,9 @@ from api.routes import (
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from api.socket_door import SocketDoor
 from api.turns import validation_detail
-from bot.care_team import delivery as care_team_delivery
-from bot.clinician.service import ClinicianService
+from clinician.care_team import delivery as care_team_delivery
 from bot.settings import Settings, get_settings
+from clinician.service import ClinicianService
 
 # What FastAPI says (as a 400) when a JSON body cannot even be decoded as text.
 FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa.start_watching_actions()
         # Clinician tables: Alembic migrations up to date (an empty database included).
         app.state.clinician = ClinicianService.start(settings, app.state.engine)
-        # Alerts to the care team: off until a receiver is configured (bot/care_team).
+        # Alerts to the care team: off until a receiver is configured (clinician/care_team).
         alerts = care_team_delivery.start(settings, app.state.engine)
         try:
             yield

@@ -27,7 +27,7 @@ timeout is never retried elsewhere: the first replica may still be working on th
 A replica can also hang: its event loop stuck, it accepts connections and answers nothing.
 The client asks each replica's ``/`` in the background (every ``replica_probe_seconds``); a
 replica that missed two answers in a row gets its conversations' new turns after the others
-until it answers again, so they fail over while its supervisor restarts it (bot/supervise.py).
+until it answers again, so they fail over while its supervisor restarts it (ops/supervise.py).
 
 One session's messages cannot crowd out the others: the client sends one turn per session at
 a time (in order of arrival, as Rasa's lock store would process them) and refuses more than

@@ -27,10 +27,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from bot.clinician import summary
-from bot.clinician.accounts import create_account
-from bot.clinician.migrate import upgrade
 from bot.settings import Settings
+from clinician import summary
+from clinician.accounts import create_account
+from clinician.migrate import upgrade
 from tests.clinician.factory import create_events_table, insert, realistic
 
 QUERIES = {

@@ -1,6 +1,6 @@
 """Shared pieces of the benchmarks: the project root, the stack launcher, the machine.
 
-The stack is started by ``bot.local_stack.launch``, the launcher the integration tests use.
+The stack is started by ``ops.local_stack.launch``, the launcher the integration tests use.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import psutil
 
-from bot.local_stack import LocalStack, launch
+from ops.local_stack import LocalStack, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_READY_TIMEOUT = 600  # seconds; a busy shared machine can be slow to start TensorFlow

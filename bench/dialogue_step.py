@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench import score_conversations as player
 from bot import conversation
-from bot.nlp.pipeline import build_pipeline, extract_entities
+from components.spacy_pipeline import build_pipeline, extract_entities
 
 DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
 REPLIES = ["no", "not sure", "yes", "about two weeks", "5 out of 10", "getting worse", "no, fine"]

@@ -30,7 +30,7 @@ import psutil
 import socketio
 
 from bench.common import ROOT
-from bot.local_stack import free_port
+from ops.local_stack import free_port
 
 CANNED = json.dumps(
     [
@@ -84,11 +84,11 @@ def fake_rasa(port: int) -> threading.Thread:
 
 def start_gateway(port: int, rasa_port: int, state: Path, profile: Path | None):
     from bot.settings import Settings
-    from bot.stack import gateway_command
+    from ops.stack import gateway_command
 
     settings = Settings(gateway_port=port, rasa_port=rasa_port, action_port=rasa_port)
     cmd = gateway_command(settings)
-    if profile is not None:  # the same command (python -m bot.gateway_entry ...), under cProfile
+    if profile is not None:  # the same command (python -m api.entry ...), under cProfile
         cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), *cmd[1:]]
     env = {
         **os.environ,

@@ -18,7 +18,7 @@ import uuid
 
 from bench import score_conversations as player
 from bench.common import ROOT, against_gateway
-from bot.evaluation import NEGATED_SETS, load_examples
+from ops.evaluation import NEGATED_SETS, load_examples
 from bot.triage.questions import load_questions
 
 HELDOUT = ROOT / "tests" / "data" / "heldout"

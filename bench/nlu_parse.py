@@ -30,9 +30,9 @@ HELDOUT = ROOT / "tests" / "data" / "nlu_heldout.yml"
 
 
 def parse_times(rasa_url: str, state_dir: Path, repeat: int) -> dict[str, Any]:
-    from bot.evaluation import load_examples
-    from bot.rasa_api import auth_headers
     from bot.secrets_store import ensure_secret
+    from ops.evaluation import load_examples
+    from ops.rasa_api import auth_headers
 
     secret = ensure_secret(state_dir, "rasa_jwt_secret", None)
     examples = load_examples(HELDOUT)

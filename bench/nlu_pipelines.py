@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.nlu_pipelines --parse OLD.tar.gz NEW.tar.gz   # parse time, paired
 
 Each candidate is a Rasa config (pipeline only matters) under ``bench/nlu_pipelines/``. For each
-it runs ``bot.evaluation.cross_validate`` (stratified folds with a fixed seed, so every
+it runs ``ops.evaluation.cross_validate`` (stratified folds with a fixed seed, so every
 candidate sees the same folds): accuracy and macro-F1 with ``nlu_fallback`` counted wrong,
 training time per fold (``rasa train nlu``, one TensorFlow thread, deterministic kernels) and
 in-process parse time per message (what ``POST /model/parse`` does, without HTTP). Results go to
@@ -28,7 +28,7 @@ RESULTS = ROOT / "results" / "nlu_pipelines"
 
 
 def run(config: Path, folds: int) -> dict:
-    from bot.evaluation import cross_validate, percentile, score
+    from ops.evaluation import cross_validate, percentile, score
 
     name = config.stem
     load_start = os.getloadavg()[0]
@@ -61,7 +61,7 @@ def parse_compare(models: list[Path], rounds: int = 4) -> dict:
     """Parse time per held-out message of each model, in-process, in one run: the models take
     turns (ABBA...) over every message of the frozen held-out sets, so the shared machine's
     load falls on both alike. Only times are kept, never a message or a prediction."""
-    from bot.evaluation import HELDOUT_DIR, HELDOUT_SETS, load_examples, model_predictor, percentile
+    from ops.evaluation import HELDOUT_DIR, HELDOUT_SETS, load_examples, model_predictor, percentile
 
     texts = [e.text for n in HELDOUT_SETS for e in load_examples(ROOT / HELDOUT_DIR / n)]
     predictors = [model_predictor(m) for m in models]

@@ -21,8 +21,8 @@ from typing import Any
 
 from bench.load import run_saturation, warm_up
 from bench.support import ms, save, stack, table
-from bot.local_stack import listening_pids
-from bot.stack import drop_database
+from ops.local_stack import listening_pids
+from ops.stack import drop_database
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/3"

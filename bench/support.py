@@ -21,7 +21,7 @@ import numpy as np
 import psutil
 
 from bench.common import BENCH_READY_TIMEOUT, ROOT, LocalStack, launch
-from bot.local_stack import listening_pids
+from ops.local_stack import listening_pids
 
 RESULTS_DIR = ROOT / "results"  # git-ignored
 
@@ -37,7 +37,7 @@ def private_models_dir(tmp: Path) -> Path:
     model each time.
     """
     from bot.settings import Settings
-    from bot.training import current_model
+    from ops.training import current_model
 
     target = tmp / "models"
     target.mkdir(parents=True, exist_ok=True)

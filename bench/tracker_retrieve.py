@@ -29,8 +29,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bench.common import ROOT, machine
 from bench.support import save, table
-from bot.stack import drop_database, ensure_database
 from components.tracker_store import BoundedSQLTrackerStore, recent_events
+from ops.stack import drop_database, ensure_database
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 

@@ -1,6 +1,6 @@
 """Logging and warning set-up shared by Rasa, the action server and the gateway.
 
-Each process's entry point (``bot.rasa_entry``, ``bot.action_entry``, ``bot.gateway_entry``)
+Each process's entry point (``components.rasa_entry``, ``actions.entry``, ``api.entry``)
 calls ``quiet_third_party()`` before it imports anything heavy, then ``configure(process)``.
 
 - ``LOG_LEVEL`` (default WARNING) applies to all three processes, so a normal run prints

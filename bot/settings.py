@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     widget_title: str = "Symptom checker"
     widget_color: str = "#0b5cad"
 
-    # Clinician dashboard and API (bot/clinician, api/routes/clinician.py)
+    # Clinician dashboard and API (clinician, api/routes/clinician.py)
     clinician_secret_key: str | None = Field(
         None, description="Signs the login form's CSRF token; default: generated per install."
     )
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     clinician_page_size: int = Field(50, ge=1, le=500)
     retention_days: int = Field(365, ge=1, description="Days conversations are kept.")
 
-    # Alerts to the care team (bot/care_team): off until a webhook URL or an SMTP URL is set.
+    # Alerts to the care team (clinician/care_team): off until a webhook URL or an SMTP URL is set.
     public_base_url: str | None = Field(
         None,
         description="How people and clinicians reach the gateway (https://host), for the "

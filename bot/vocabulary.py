@@ -8,7 +8,11 @@ where it matters clinically, to the triage rules.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final
+
+#: The spaCy entity ruler's lay phrases and negation cues (data; built by components/).
+LEXICON_FILE: Final[Path] = Path(__file__).resolve().parent / "nlp" / "lexicon.yml"
 
 SYMPTOMS: Final[frozenset[str]] = frozenset(
     {

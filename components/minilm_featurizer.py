@@ -1,7 +1,7 @@
-"""Dense sentence features from all-MiniLM-L6-v2 for the intent classifier (``bot.encoder``).
+"""Dense sentence features from all-MiniLM-L6-v2 for the intent classifier (``components.encoder``).
 
 With ``mask_negated: true`` the sentence is encoded without its negated symptom mentions
-(``bot.negation_mask``), read from the spaCy doc that ``SpacyNLP`` made, in training as in
+(``components.negation_mask``), read from the spaCy doc that ``SpacyNLP`` made, in training as in
 parsing: "no headache, but my arm has gone weak" is encoded as ", but my arm has gone weak".
 """
 
@@ -20,8 +20,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.encoder import EmbeddingCache, default_model_dir, shared_encoder
-from bot.negation_mask import classifier_text
+from components.encoder import EmbeddingCache, default_model_dir, shared_encoder
+from components.negation_mask import classifier_text
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)

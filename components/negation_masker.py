@@ -21,7 +21,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.negation_mask import EMPTY, negated_char_spans
+from components.negation_mask import EMPTY, negated_char_spans
 
 
 def masked_tokens(tokens: list[Token], spans: list[tuple[int, int]]) -> list[Token]:

@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlp.pipeline import extract_entities
+from components.spacy_pipeline import extract_entities
 
 NEGATED_ROLE = "negated"
 

@@ -89,7 +89,7 @@ class SymptomFirst(GraphComponent):
             ranking = message.get(INTENT_RANKING_KEY) or []
             if looks_like_a_typed_command(message.get(TEXT) or ""):
                 # A typed "/report_seizure" that was not a button the bot offered reaches NLU
-                # as text (bot.rasa_patches); its words are a command, not a report.
+                # as text (components.rasa_patches); its words are a command, not a report.
                 # Not 1.0: that is Rasa's certainty for a real payload, and this is a reading.
                 typed = {"name": "out_of_scope", "confidence": TYPED_COMMAND_CONFIDENCE}
                 message.set(INTENT, typed, add_to_output=True)

@@ -5,7 +5,7 @@ pitfalls): a tracker store that cannot be read or written (``FailSafeTrackerStor
 an empty tracker or keeps the events in memory), and a custom action that fails (the
 processor logs it, drops the action's events and replies, and predicts the next action).
 The tracker store (``components.tracker_store``) and the custom-action wrapper
-(``bot.rasa_patches.record_failed_custom_actions``) record such failures here; the tracker
+(``components.rasa_patches.record_failed_custom_actions``) record such failures here; the tracker
 store then refuses to save the half-done turn, and the REST channel (``components.channels``)
 answers 503 for it, so the person gets the safe answer with the emergency guidance and the
 record holds only turns that were answered in full.

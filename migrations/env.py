@@ -1,6 +1,6 @@
 """Alembic environment for the clinician tables only (never Rasa's ``events`` table).
 
-Run through ``bot.clinician.migrate.upgrade`` (the gateway does it at start-up, the ``bot``
+Run through ``clinician.migrate.upgrade`` (the gateway does it at start-up, the ``bot``
 commands before they touch the tables), or by hand: ``alembic upgrade head`` with the URL from
 the settings (TRACKER_STORE_URL, default the SQLite file in the state folder).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.care_team.schema import CARE_TEAM_TABLES
-from bot.clinician.schema import CLINICIAN_TABLES, metadata
+from clinician.care_team.schema import CARE_TEAM_TABLES
+from clinician.schema import CLINICIAN_TABLES, metadata
 
 VERSION_TABLE = "clinician_alembic_version"
 

@@ -7,13 +7,15 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export RASA_TELEMETRY_ENABLED=false
 set -e
-echo "==> 1/4 lint (ruff)"
+echo "==> 1/5 lint (ruff)"
 $BIN/ruff check .
 $BIN/ruff format --check .
-echo "==> 2/4 bot validate (rasa data validate + our checks)"
+echo "==> 2/5 import contracts (lint-imports, pyproject [tool.importlinter])"
+$BIN/lint-imports
+echo "==> 3/5 bot validate (rasa data validate + our checks)"
 $BIN/bot validate
 set +e
-echo "==> 3/4 pytest"
+echo "==> 4/5 pytest"
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 $BIN/python -m pytest "$@" | tee "$summary"
@@ -22,7 +24,7 @@ if [ "$rc" -eq 5 ]; then
   echo "error: pytest collected no tests; that is a broken suite, not a pass" >&2
   rc=1
 fi
-echo "==> 4/4 bot evaluate (held-out set + cross-validation, report in reports/nlu/)"
+echo "==> 5/5 bot evaluate (held-out set + cross-validation, report in reports/nlu/)"
 $BIN/bot evaluate
 erc=$?
 echo

@@ -17,7 +17,7 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 def model_path() -> Path:
     """The model trained from the current data (make test trains it before pytest runs)."""
     from bot.settings import Settings
-    from bot.training import current_model
+    from ops.training import current_model
 
     model = current_model(Settings())
     if model is None:
@@ -27,8 +27,8 @@ def model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def nlu_predictor(model_path: Path):
-    """text -> bot.evaluation.Prediction (intent, confidence, ...) from the trained model."""
-    from bot.evaluation import model_predictor
+    """text -> ops.evaluation.Prediction (intent, confidence, ...) from the trained model."""
+    from ops.evaluation import model_predictor
 
     return model_predictor(model_path)
 
@@ -66,7 +66,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def entities_of():
     """Text -> the Rasa-style entities our spaCy pipeline gives it (built from the lexicon)."""
-    from bot.nlp.pipeline import build_pipeline, extract_entities
+    from components.spacy_pipeline import build_pipeline, extract_entities
 
     nlp = build_pipeline()
 

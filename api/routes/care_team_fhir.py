@@ -18,8 +18,8 @@ from api.routes.care_team_common import (
     service,
     transcript,
 )
-from bot.care_team import fhir
-from bot.clinician.transcripts import read_events, transcript_turns
+from clinician.care_team import fhir
+from clinician.transcripts import read_events, transcript_turns
 
 router = APIRouter(prefix="/api/v1/clinician", tags=["clinician"])
 

@@ -25,12 +25,12 @@ from api.routes.clinician_api import (
     set_session_cookie,
     transcript,
 )
-from bot.clinician import annotations, audit, auth, summary
-from bot.clinician.auth import Session
-from bot.clinician.summary import FilterError, Filters
-from bot.clinician.transcripts import LEVELS
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import ALL_INTENTS
+from clinician import annotations, audit, auth, summary
+from clinician.auth import Session
+from clinician.summary import FilterError, Filters
+from clinician.transcripts import LEVELS
 
 TEMPLATES_DIR = PROJECT_ROOT / "api" / "templates" / "clinician"
 STATIC_DIR = PROJECT_ROOT / "api" / "static" / "clinician"

@@ -24,13 +24,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.schemas import ApiModel
-from bot.clinician import annotations, audit, auth, summary
-from bot.clinician.accounts import Account, authenticate
-from bot.clinician.auth import Session
-from bot.clinician.service import ClinicianService
-from bot.clinician.summary import FilterError, Filters
-from bot.clinician.transcripts import read_events, transcript_turns
 from bot.vocabulary import ALL_INTENTS
+from clinician import annotations, audit, auth, summary
+from clinician.accounts import Account, authenticate
+from clinician.auth import Session
+from clinician.service import ClinicianService
+from clinician.summary import FilterError, Filters
+from clinician.transcripts import read_events, transcript_turns
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ class FlagRequest(BaseModel):
     class Config:
         @staticmethod
         def schema_extra(schema: dict[str, Any], model: type) -> None:
-            # The check itself stays in bot.clinician.annotations (422 with its message).
+            # The check itself stays in clinician.annotations (422 with its message).
             schema["properties"]["correct_intent"]["enum"] = list(ALL_INTENTS)
 
 

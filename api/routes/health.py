@@ -12,7 +12,7 @@ from api.deps import EngineDep, RasaDep, SettingsDep
 from api.rasa_client import RasaClient
 from api.schemas import Readiness
 from bot.settings import Settings
-from bot.supervise import read_status_files
+from ops.supervise import read_status_files
 
 router = APIRouter(tags=["health"])
 
@@ -57,7 +57,7 @@ async def readyz(rasa: RasaDep, engine: EngineDep, settings: SettingsDep) -> JSO
 
 
 def details(rasa: RasaClient, settings: Settings) -> dict:
-    """Restarts of each supervised process (bot/supervise.py: after it exited or hung) and
+    """Restarts of each supervised process (ops/supervise.py: after it exited or hung) and
     which Rasa replicas the gateway currently sends turns to first."""
     supervised = read_status_files(settings.supervise_dir)
     return {

@@ -42,7 +42,7 @@
       notDiagnosis: "This is not a diagnosis.",
       symptoms: "What you told me about: ",
       callNow: "Call {n} now",
-      // The same words as bot/care_team/content.yml (summary_page.button).
+      // The same words as clinician/care_team/content.yml (summary_page.button).
       summary: "Summary for my appointment",
       summaryHint: " (opens a printable page)",
       levels: {

@@ -4,7 +4,7 @@ Rasa 3.6 checks every custom action's response with ``jsonschema.validate(result
 (``RemoteAction._validate_action_result``). ``validate`` first checks the *schema* against
 the draft 2020-12 meta-schema, every call: about 50 ms of CPU per call here, two calls per
 triage turn. This keeps the same check of the response but checks the constant schema only
-once per schema. Proposed fix: the same in ``bot/rasa_entry.py`` (patch
+once per schema. Proposed fix: the same in ``components/rasa_entry.py`` (patch
 ``RemoteAction._validate_action_result`` to use a module-level validator).
 """
 

@@ -2,7 +2,7 @@
 
 Until 2026-11-25 ``api.rasa_client.RasaClient.send`` asked the action server's ``/health``
 before and after each turn, to turn a half-done turn into the safe 503. Rasa now reports a
-failed custom action itself (``bot.rasa_patches.record_failed_custom_actions``) and the
+failed custom action itself (``components.rasa_patches.record_failed_custom_actions``) and the
 gateway probes in the background. This puts the two probes back on the turn's path, so
 ``bench.compare --target gateway --experiment per_turn_probes`` shows what removing them
 bought (the variant is the old behaviour).

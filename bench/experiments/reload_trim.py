@@ -4,7 +4,7 @@ Rasa's ``PUT /model`` builds a new Agent (``rasa.server._load_agent``) and only 
 old one, whose TensorFlow objects sit in reference cycles; glibc keeps the freed pages in its
 arenas. This schedules, two seconds after each load (the old agent is gone by then), a full
 garbage collection and ``malloc_trim(0)``. Proposed fix: the same wrapper around
-``rasa.server._load_agent`` in ``bot/rasa_entry.py``.
+``rasa.server._load_agent`` in ``components/rasa_entry.py``.
 """
 
 import asyncio

@@ -26,9 +26,11 @@ from typing import Literal, TypeAlias
 
 import yaml
 
+from bot.vocabulary import LEXICON_FILE
+
 Polarity: TypeAlias = Literal["present", "absent", "unsure"]
 
-NEGATION_SOURCE = Path(__file__).resolve().parents[1] / "nlp" / "lexicon.yml"
+NEGATION_SOURCE = LEXICON_FILE
 
 #: How far a negation reaches, in words (NegEx uses a window of about five).
 PRECEDING_WINDOW = 6

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bot.clinician.accounts import create_account
-from bot.clinician.migrate import upgrade
+from clinician.accounts import create_account
+from clinician.migrate import upgrade
 from tests.clinician.factory import Conversation, create_events_table, insert, realistic
 from tests.conftest import ROOT
 from tests.integration.conftest import free_port

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.clinician.migrate import upgrade
+from clinician.migrate import upgrade
 from bot.settings import Settings
 from tests.care_team.receivers import SmtpReceiver, WebhookReceiver, self_signed_cert
 from tests.clinician.conftest import pg_database  # noqa: F401 (a fixture used by name)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu_data import read_examples
+from ops.nlu_data import read_examples
 from tests.conftest import ROOT
 
 BOT = str(Path(sys.executable).with_name("bot"))

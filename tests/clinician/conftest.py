@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from bot.clinician.accounts import create_account
-from bot.clinician.migrate import upgrade
 from bot.settings import Settings
+from clinician.accounts import create_account
+from clinician.migrate import upgrade
 from tests.clinician.factory import Conversation, create_events_table, insert, realistic
 from tests.integration.conftest import free_port
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from bot.clinician import audit
+from clinician import audit
 from tests.clinician.conftest import DAY, NOW, login, user_event_id
 
 API = "/api/v1/clinician"

@@ -10,8 +10,8 @@ import json
 import pytest
 from fhir.resources.bundle import Bundle
 
-from bot.care_team import outbox, summary_page
-from bot.clinician import audit
+from clinician.care_team import outbox, summary_page
+from clinician import audit
 from bot.settings import Settings
 from tests.clinician.conftest import DAY, NOW, login
 from tests.clinician.factory import Conversation, insert
@@ -192,7 +192,7 @@ def test_summary_after_retention_is_404(client, engine, conversations, settings)
     insert(engine, [gone])
     token = summary_page.issue_token(engine, "deleted-later-07")
     assert client.get(f"/summary/{token}").status_code == 200
-    from bot.clinician import retention
+    from clinician import retention
 
     retention.apply(engine, days=1, now=NOW + 3 * DAY)
     assert client.get(f"/summary/{token}").status_code == 404

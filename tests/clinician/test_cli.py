@@ -9,8 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.clinician import annotations
-from bot.clinician.accounts import authenticate
+from clinician import annotations
+from clinician.accounts import authenticate
 from tests.clinician.conftest import user_event_id
 from tests.conftest import ROOT
 

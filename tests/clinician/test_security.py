@@ -9,8 +9,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from bot.clinician import audit
-from bot.clinician.schema import sessions
+from clinician import audit
+from clinician.schema import sessions
 from tests.clinician.conftest import PASSWORDS, login, user_event_id
 
 API = "/api/v1/clinician"

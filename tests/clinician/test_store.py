@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 import yaml
 
-from bot.care_team.schema import CARE_TEAM_TABLES
-from bot.clinician import annotations, migrate, nlu_export, retention, summary
-from bot.clinician.schema import CLINICIAN_TABLES, events
-from bot.clinician.schema import conversations as summaries
+from clinician import annotations, migrate, nlu_export, retention, summary
+from clinician.care_team.schema import CARE_TEAM_TABLES
+from clinician.schema import CLINICIAN_TABLES, events
+from clinician.schema import conversations as summaries
 from tests.clinician.conftest import NOW, user_event_id
 from tests.clinician.factory import Conversation, insert
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rasa.nlu.tokenizers.tokenizer import Token
 
-from bot.negation_mask import EMPTY
 from components.linear_intent_classifier import average_rankings
+from components.negation_mask import EMPTY
 from components.negation_masker import masked_tokens
 
 

@@ -6,7 +6,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_patches import validate_action_results_with_one_validator
+from components.rasa_patches import validate_action_results_with_one_validator
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_memory_is_given_back_after_each_model_load(monkeypatch):
 
     import rasa.server
 
-    from bot import rasa_patches
+    from components import rasa_patches
 
     loads: list[str] = []
     trims: list[bool] = []
@@ -61,7 +61,7 @@ def test_giving_back_memory_collects_reference_cycles():
     import gc
     import weakref
 
-    from bot.rasa_patches import give_back_memory
+    from components.rasa_patches import give_back_memory
 
     class Node:
         pass
@@ -93,7 +93,7 @@ def test_custom_action_that_cannot_reach_the_action_server_is_recorded(monkeypat
     from rasa.shared.core.domain import Domain
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.rasa_patches import record_failed_custom_actions
+    from components.rasa_patches import record_failed_custom_actions
     from components.turn_failures import FAILURES
     from tests.integration.conftest import free_port
 
@@ -114,7 +114,7 @@ def test_form_rejecting_a_value_is_not_a_failure(monkeypatch):
 
     from rasa.core.actions import action as rasa_action
 
-    from bot.rasa_patches import record_failed_custom_actions
+    from components.rasa_patches import record_failed_custom_actions
     from components.turn_failures import FAILURES
 
     async def rejecting(self, output_channel, nlg, tracker, domain):
@@ -134,7 +134,7 @@ def test_after_a_failed_custom_action_the_turns_other_actions_fail_at_once(monke
 
     from rasa.core.actions import action as rasa_action
 
-    from bot.rasa_patches import record_failed_custom_actions
+    from components.rasa_patches import record_failed_custom_actions
     from components.turn_failures import FAILURES
 
     calls: list[str] = []
@@ -183,7 +183,7 @@ def test_actions_per_turn_are_counted_from_the_turns_start_not_the_last_listen()
 
     from rasa.core.processor import MessageProcessor
 
-    from bot.rasa_patches import _TURN_START, bound_actions_per_turn
+    from components.rasa_patches import _TURN_START, bound_actions_per_turn
 
     processor = SimpleNamespace(max_number_of_predictions=10)
     tracker, rounds = _turn_with_reinserted_messages(12)
@@ -209,7 +209,7 @@ def test_offered_payloads_are_the_buttons_since_the_persons_last_message():
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.rasa_patches import is_pressed_button, offered_payloads
+    from components.rasa_patches import is_pressed_button, offered_payloads
 
     yes_no = {
         "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
@@ -242,7 +242,7 @@ def test_a_model_load_leaves_rasas_event_loop_answering(monkeypatch):
 
     import rasa.server
 
-    from bot import rasa_patches
+    from components import rasa_patches
 
     loaded_in: list[int] = []
 

@@ -1,6 +1,6 @@
 """The real stack (Rasa, action server, gateway) for the integration tests, started through
 the same entry point as `make run` (`bot run`) on free loopback ports by the one launcher the
-benchmarks use too (``bot.local_stack``)."""
+benchmarks use too (``ops.local_stack``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.local_stack import LocalStack, free_port, launch
+from ops.local_stack import LocalStack, free_port, launch
 from tests.contract.recorder import register_gateway
 
 __all__ = ["Stack", "free_port", "start_stack", "stop_stack"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.nlu_data import read_examples
+from ops.nlu_data import read_examples
 from tests.conftest import ROOT
 
 #: The message of issue 15 that the two-stage fallback met with "Is this about: A headache?".

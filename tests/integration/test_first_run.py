@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_stack import READY_ANNOUNCEMENT
+from ops.local_stack import READY_ANNOUNCEMENT
 from bot.logs import JSON_FIELDS
 from tests.integration.conftest import Stack, start_stack, stop_stack
 

@@ -6,7 +6,7 @@
 - With Rasa, and separately the action server, killed or hung, the chat answers 503 with the
   emergency guidance; after they are back the same conversation carries on. The same holds
   for a conversation through the gateway's Socket.IO door. These tests start
-  the three processes themselves (``bot.stack``'s commands), because ``bot run``'s supervisor
+  the three processes themselves (``ops.stack``'s commands), because ``bot run``'s supervisor
   stops everything when one process exits.
 """
 
@@ -28,7 +28,7 @@ import pytest
 
 from bot.secrets_store import ensure_secret
 from bot.settings import Settings
-from bot.stack import action_command, gateway_command, process_env, rasa_command
+from ops.stack import action_command, gateway_command, process_env, rasa_command
 from tests.conftest import ROOT
 from tests.contract.recorder import register_gateway
 from tests.integration.conftest import Stack, free_port

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation import (
+from bot.settings import Settings
+from bot.vocabulary import ALL_INTENTS, SYMPTOM_INTENTS
+from ops.evaluation import (
     DEVELOPMENT_SET,
     HELDOUT_DIR,
     HELDOUT_SETS,
@@ -14,10 +16,8 @@ from bot.evaluation import (
     evaluate_model,
     load_examples,
 )
-from bot.nlu_data import normalise
-from bot.settings import Settings
-from bot.training import fallback_threshold
-from bot.vocabulary import ALL_INTENTS, SYMPTOM_INTENTS
+from ops.nlu_data import normalise
+from ops.training import fallback_threshold
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.model

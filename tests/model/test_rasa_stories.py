@@ -23,7 +23,7 @@ def test_rasa_test_stories_pass_without_prediction_errors(model_path: Path, tmp_
         [
             sys.executable,
             "-m",
-            "bot.rasa_entry",
+            "components.rasa_entry",
             "test",
             "core",
             "--model",

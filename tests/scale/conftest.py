@@ -15,8 +15,8 @@ import psutil
 import psycopg2
 import pytest
 
-from bot.local_stack import listening_pids
-from bot.stack import drop_database
+from ops.local_stack import listening_pids
+from ops.stack import drop_database
 from tests.integration.conftest import Stack, free_port, start_stack, stop_stack
 
 PG = "postgresql://postgres@127.0.0.1:5432"

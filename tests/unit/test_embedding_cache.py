@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.encoder import EmbeddingCache
+from components.encoder import EmbeddingCache
 
 
 class CountingEncoder:

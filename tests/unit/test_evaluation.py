@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation import (
+from ops.evaluation import (
     Example,
     Prediction,
     calibration,

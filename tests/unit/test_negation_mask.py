@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
-from bot.negation_mask import EMPTY, classifier_text, negated_char_spans, remove_spans
-from bot.nlp.pipeline import build_pipeline
+from components.negation_mask import EMPTY, classifier_text, negated_char_spans, remove_spans
+from components.spacy_pipeline import build_pipeline
 
 
 @pytest.fixture(scope="module")

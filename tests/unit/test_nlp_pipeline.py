@@ -16,7 +16,7 @@ import yaml
 from spacy.language import Language
 
 from bot import vocabulary
-from bot.nlp.pipeline import (
+from components.spacy_pipeline import (
     BUILDER_VERSION,
     DEFAULT_LEXICON_PATH,
     PIPELINE_NAME,
@@ -569,12 +569,12 @@ def test_save_pipeline_refuses_to_replace_a_directory_that_is_not_a_pipeline(
 
 
 def test_load_pipeline_from_a_missing_path_says_how_to_build(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"python -m bot.nlp.pipeline"):
+    with pytest.raises(FileNotFoundError, match=r"python -m components.spacy_pipeline"):
         load_pipeline(tmp_path / "missing")
 
 
 def test_module_command_builds_the_pipeline(tmp_path: Path) -> None:
-    from bot.nlp.pipeline import main
+    from components.spacy_pipeline import main
 
     assert main([str(tmp_path / "out")]) == 0
     meta = json.loads((tmp_path / "out" / "meta.json").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu_data import NluDataError, check_examples, check_heldout, merge_examples, read_examples
+from ops.nlu_data import NluDataError, check_examples, check_heldout, merge_examples, read_examples
 
 NLU = """version: "3.1"
 nlu:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.supervise import Watchdog, read_status_files
+from ops.supervise import Watchdog, read_status_files
 from tests.integration.conftest import free_port
 
 
@@ -60,7 +60,7 @@ def supervised_server(tmp_path):
         [
             sys.executable,
             "-m",
-            "bot.supervise",
+            "ops.supervise",
             "--name",
             "web",
             "--watch",
@@ -161,7 +161,7 @@ def test_a_first_start_is_not_watched_until_its_warm_up_parse_has_answered(tmp_p
         [
             sys.executable,
             "-m",
-            "bot.supervise",
+            "ops.supervise",
             "--name",
             "rasa",
             "--watch",

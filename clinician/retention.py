@@ -1,0 +1,77 @@
+"""Retention: delete conversations whose last event is older than RETENTION_DAYS.
+
+A conversation goes as a whole: its events in Rasa's tracker store, its flags and notes, and
+its summary row. The audit log stays (it names session ids, never message text).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from clinician import summary
+from clinician.care_team import retention as care_team_retention
+from clinician.schema import events, flags, notes
+
+CHUNK = 500
+
+
+@dataclass
+class RetentionReport:
+    cutoff: float
+    conversations: int = 0
+    events: int = 0
+    flags: int = 0
+    notes: int = 0
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def expired_conversations(engine: Engine, cutoff: float) -> list[str]:
+    if not sa.inspect(engine).has_table("events"):
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(events.c.sender_id)
+            .group_by(events.c.sender_id)
+            .having(sa.func.max(events.c.timestamp) < cutoff)
+        ).all()
+    return [r[0] for r in rows]
+
+
+def apply(engine: Engine, days: int, now: float | None = None, dry_run: bool = False):
+    now = time.time() if now is None else now
+    report = RetentionReport(cutoff=now - days * 86400.0, dry_run=dry_run)
+    expired = expired_conversations(engine, report.cutoff)
+    report.conversations = len(expired)
+    for start in range(0, len(expired), CHUNK):
+        chunk = expired[start : start + CHUNK]
+        with engine.begin() as conn:
+            if dry_run:
+                report.events += conn.execute(
+                    sa.select(sa.func.count()).where(events.c.sender_id.in_(chunk))
+                ).scalar()
+                report.flags += conn.execute(
+                    sa.select(sa.func.count()).where(flags.c.sender_id.in_(chunk))
+                ).scalar()
+                report.notes += conn.execute(
+                    sa.select(sa.func.count()).where(notes.c.sender_id.in_(chunk))
+                ).scalar()
+                continue
+            report.flags += conn.execute(
+                flags.delete().where(flags.c.sender_id.in_(chunk))
+            ).rowcount
+            report.notes += conn.execute(
+                notes.delete().where(notes.c.sender_id.in_(chunk))
+            ).rowcount
+            report.events += conn.execute(
+                events.delete().where(events.c.sender_id.in_(chunk))
+            ).rowcount
+            summary.forget(conn, chunk)
+            care_team_retention.forget(conn, chunk)
+    return report
