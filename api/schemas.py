@@ -7,8 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, constr, validator
 
+from bot.triage.models import LEVEL_NAMES
+
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 SessionId = constr(regex=SESSION_ID_PATTERN, strict=True)
+#: The fixed level names, from the triage enum (bot/triage/models.py), highest first.
+TriageLevel = Literal[LEVEL_NAMES]  # type: ignore[valid-type]
 
 
 def mark_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
@@ -92,7 +96,7 @@ class Reply(BaseModel):
 
 
 class Triage(ApiModel):
-    level: Literal["emergency", "urgent", "soon", "routine"]
+    level: TriageLevel
     symptoms: list[str]
     advice: str
     summary_url: str | None = Field(

@@ -4,7 +4,8 @@ Rasa 3.6's ``SQLTrackerStore`` keeps one row per event in ``events`` (``sender_i
 session id, ``data`` the whole event as JSON). The triage actions' contract with this module:
 
 - slot ``triage_result`` is set at each disposition to ``{"level", "symptoms", "advice",
-  "reasons": [{"id", "description", "level", "source"}], "questions": [...]}``; the bot message
+  "reasons": [{"rule_id", "version", "description", "level", "source"}], "questions": [...]}``
+  (``Disposition.to_record`` in bot/triage/engine.py); the bot message
   of that turn also carries ``custom: {"triage": {"level", "symptoms", "advice"}}``;
 - slot ``clinician_attention`` is set true when the person asked for a clinician or the
   disposition is an emergency.
@@ -23,10 +24,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.triage.models import LEVEL_NAMES, Level
 from clinician.schema import events
 
-LEVELS = ("emergency", "urgent", "soon", "routine")  # highest first (design.md)
-LEVEL_RANK = {"routine": 1, "soon": 2, "urgent": 3, "emergency": 4}
+LEVELS = LEVEL_NAMES  # highest first (design.md)
+#: The stored ``level_rank`` is the triage enum's value; 0 means no disposition.
+LEVEL_RANK = {level.value_name: int(level) for level in Level}
 RANK_LEVEL = {rank: level for level, rank in LEVEL_RANK.items()}
 
 WEEK_SECONDS = 7 * 86400
@@ -64,16 +67,18 @@ def _str_list(value: Any) -> list[str]:
     return [str(v) for v in value if isinstance(v, str | int | float) and str(v).strip()]
 
 
+#: The fields of a triage reason as ``Reason.to_dict`` (bot/triage/engine.py) stores them.
+REASON_FIELDS = ("rule_id", "version", "description", "level", "source")
+
+
 def _reasons(value: Any) -> list[dict[str, str]]:
     out = []
     if isinstance(value, list):
         for item in value:
             if isinstance(item, dict):
-                reason = {
-                    k: str(item.get(k) or "") for k in ("id", "description", "level", "source")
-                }
-                # The triage actions record the rule's id as "rule_id" (bot.triage.engine).
-                reason["id"] = reason["id"] or str(item.get("rule_id") or "")
+                reason = {k: str(item.get(k) or "") for k in REASON_FIELDS}
+                # Records written before the engine named the field rule_id used "id".
+                reason["rule_id"] = reason["rule_id"] or str(item.get("id") or "")
                 out.append(reason)
     return out
 

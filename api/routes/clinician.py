@@ -173,7 +173,7 @@ def logout_submit(
 
 
 # ---------------------------------------------------------------- dashboard
-LEVEL_COLOURS_ORDER = ("routine", "soon", "urgent", "emergency", "none")  # bottom to top
+LEVEL_COLOURS_ORDER = (*reversed(LEVELS), "none")  # bottom to top
 
 
 def chart(weeks: list[dict[str, Any]], width: int = 640, height: int = 180) -> dict[str, Any]:

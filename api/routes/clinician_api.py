@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.schemas import ApiModel
+from bot.triage.models import LEVEL_NAMES
 from bot.vocabulary import ALL_INTENTS
 from clinician import annotations, audit, auth, summary
 from clinician.accounts import Account, authenticate
@@ -198,7 +199,7 @@ def filters_dep(
 
 FiltersDep = Annotated[Filters, Depends(filters_dep)]
 
-_LEVEL = "(emergency|urgent|soon|routine|none)"
+_LEVEL = "(" + "|".join((*LEVEL_NAMES, "none")) + ")"
 _DATE_OR_TIME = {
     "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
 }

@@ -8,6 +8,7 @@ ETag (a 304 costs a few bytes), so a new release reaches every site within minut
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import SettingsDep
+from bot.triage.models import LEVEL_NAMES
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -33,9 +35,16 @@ class Asset:
     media_type: str
 
 
+#: Where widget.js takes the level names (a generated constant: see ``load_asset``).
+LEVELS_PLACEHOLDER = b"/*TRIAGE_LEVELS*/ []"
+
+
 @cache
 def load_asset(name: str, media_type: str) -> Asset:
+    """A static file with its ETag; widget.js gets the triage level names from the enum."""
     body = (STATIC_DIR / name).read_bytes()
+    if LEVELS_PLACEHOLDER in body:
+        body = body.replace(LEVELS_PLACEHOLDER, json.dumps(list(LEVEL_NAMES)).encode())
     return Asset(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', media_type)
 
 

@@ -88,7 +88,9 @@
     }
   };
 
-  var LEVELS = ["emergency", "urgent", "soon", "routine"];
+  // The triage level names, highest first: the gateway writes them in from the triage enum
+  // (api/routes/widget.py), so the widget never keeps its own copy.
+  var LEVELS = /*TRIAGE_LEVELS*/ [];
   var MAX_CHARS = 2000;
   var MAX_ITEMS = 300;
   var REQUEST_TIMEOUT_MS = 45000;

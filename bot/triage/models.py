@@ -46,12 +46,16 @@ MODIFIER_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
 
 
 class Level(IntEnum):
-    """Triage level; a higher value is more urgent. The lowercase names are fixed (API)."""
+    """Triage level; a higher value is more urgent. The lowercase names are fixed (API).
 
-    ROUTINE = 0
-    SOON = 1
-    URGENT = 2
-    EMERGENCY = 3
+    The one numbering of levels: the clinician store keeps these values as ``level_rank``
+    (0 there means "no disposition yet"), and every list of level names is derived from here.
+    """
+
+    ROUTINE = 1
+    SOON = 2
+    URGENT = 3
+    EMERGENCY = 4
 
     @property
     def value_name(self) -> str:
@@ -74,6 +78,11 @@ class Level(IntEnum):
                 + ", ".join(level.value_name for level in cls)
             ) from None
 
+
+#: The level names, highest first (design.md's order), for filters, legends and the widget.
+LEVEL_NAMES: Final[tuple[str, ...]] = tuple(
+    level.value_name for level in sorted(Level, reverse=True)
+)
 
 #: One category per symptom intent (fixed names, in the order used for questioning).
 CATEGORIES: Final[tuple[str, ...]] = (

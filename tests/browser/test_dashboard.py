@@ -58,7 +58,7 @@ def _seed(url: str) -> None:
         ["back pain", "numbness", "bladder problems"],
         reasons=[
             {
-                "id": "mscc_neuro_deficit",
+                "rule_id": "mscc_neuro_deficit",
                 "description": "back or neck pain with numbness, weakness or new bladder or "
                 "bowel problems",
                 "level": "emergency",

@@ -131,7 +131,7 @@ def conversations(engine) -> dict[str, Conversation]:
         ["back pain", "numbness"],
         reasons=[
             {
-                "id": "mscc-neuro",
+                "rule_id": "mscc-neuro",
                 "description": "back pain with numbness in the legs",
                 "level": "emergency",
                 "source": "NICE NG234",

@@ -144,7 +144,7 @@ class Conversation:
             "reasons": reasons
             or [
                 {
-                    "id": f"{level}-rule",
+                    "rule_id": f"{level}-rule",
                     "description": f"a {level} finding",
                     "level": level,
                     "source": "NICE NG234",

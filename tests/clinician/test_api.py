@@ -127,7 +127,7 @@ def test_transcript_has_intents_questions_and_the_disposition_rules(client, conv
     assert t["questions"] == ["Do you have any new problems with your bladder or bowels?"]
     (disposition,) = t["dispositions"]
     assert disposition["level"] == "emergency"
-    assert disposition["reasons"][0]["id"] == "mscc-neuro"
+    assert disposition["reasons"][0]["rule_id"] == "mscc-neuro"
     assert disposition["reasons"][0]["source"] == "NICE NG234"
     bots = [x for x in t["turns"] if x["kind"] == "bot"]
     assert ["Yes", "No"] in [b["buttons"] for b in bots]
