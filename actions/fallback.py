@@ -23,6 +23,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.constants import ACTION_ASK_REPHRASE, ACTION_CLARIFY, ACTION_FALLBACK
 from bot.content import intent_labels
 from bot.content.notices import ASK_REPHRASE, DID_NOT_UNDERSTAND
 
@@ -68,7 +69,7 @@ class ActionClarify(Action):
     """A message not understood: ask, then ask again in other words, then say so."""
 
     def name(self) -> str:
-        return "action_clarify"
+        return ACTION_CLARIFY
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -90,7 +91,7 @@ class ActionDefaultAskRephrase(Action):
     """ "No, something else" after a clarifying question: ask for other words."""
 
     def name(self) -> str:
-        return "action_default_ask_rephrase"
+        return ACTION_ASK_REPHRASE
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -105,7 +106,7 @@ class ActionDefaultFallback(Action):
     every later copy of the tracker replay the history (see the module docstring)."""
 
     def name(self) -> str:
-        return "action_default_fallback"
+        return ACTION_FALLBACK
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

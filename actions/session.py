@@ -8,13 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.constants import ACTION_SESSION_START
 from bot.content.notices import opening_notice
 from bot.settings import get_settings
 
 
 class ActionSessionStart(Action):
     def name(self) -> str:
-        return "action_session_start"
+        return ACTION_SESSION_START
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -1,134 +1,181 @@
-"""Canonical entity values shared by the spaCy lexicon, the triage rules and the API.
+"""The vocabulary: canonical values, categories and intents, derived from ``vocabulary.yml``.
 
-The spaCy entity ruler maps every lay phrase ("can't pee", "migrane", "my back is killing me")
-to one of these canonical values (the entity ``value``); triage rules and the chat API's
-``triage.symptoms`` use the same strings. Add a value here first, then to the lexicon and,
-where it matters clinically, to the triage rules.
+``bot/vocabulary.yml`` names every symptom once: its canonical value, its triage category (or
+body-site rule), whether it is a companion symptom, its lay phrases and misspellings. This
+module reads that file and derives everything else from it:
+
+- ``SYMPTOMS``, ``BODY_PARTS``, ``ONSETS``, ``TRENDS``: the canonical entity values that the
+  spaCy entity ruler gives as the entity ``value`` and that triage rules and the chat API's
+  ``triage.symptoms`` use;
+- ``CATEGORIES`` and ``SYMPTOM_INTENTS`` (``report_<category>``);
+- :func:`spacy_lexicon`: the entity-ruler sections that components/spacy_pipeline.py builds;
+- :func:`triage_lexicon`: the category table, site rules and companions (bot/triage/lexicon.py).
+
+The other intent names (questions, dialogue) are fixed by the design and listed here too, so
+this is the one module that names intents; actions/constants.py names slots and actions.
+The file is read once, when this module is first imported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-#: The spaCy entity ruler's lay phrases and negation cues (data; built by components/).
-LEXICON_FILE: Final[Path] = Path(__file__).resolve().parent / "nlp" / "lexicon.yml"
+import yaml
 
-SYMPTOMS: Final[frozenset[str]] = frozenset(
+#: The one vocabulary file (symptoms, body parts, onsets, trends, phrases, negation cues).
+VOCABULARY_FILE: Final[Path] = Path(__file__).resolve().with_name("vocabulary.yml")
+
+_SYMPTOM_KEYS: Final[frozenset[str]] = frozenset(
+    {"category", "sites", "companion", "phrases", "patterns"}
+)
+_SECTIONS: Final[frozenset[str]] = frozenset(
     {
-        # pain
-        "pain",
-        "back pain",
-        "neck pain",
-        "bone pain",
-        "joint pain",
-        "chest pain",
-        "abdominal pain",
-        "headache",
-        # neurological
-        "seizure",
-        "confusion",
-        "speech difficulty",
-        "memory problems",
-        "weakness",
-        "numbness",
-        "tingling",
-        "balance problems",
-        "facial droop",
-        "difficulty walking",
-        "dizziness",
-        # vision
-        "blurred vision",
-        "double vision",
-        "vision loss",
-        "visual disturbance",
-        # general
-        "fatigue",
-        "malaise",
-        "fever",
-        "night sweats",
-        "insomnia",
-        "hot flashes",
-        # breathing
-        "shortness of breath",
-        "cough",
-        "coughing blood",
-        "chest tightness",
-        "wheezing",
-        "palpitations",
-        # bladder and bowel
-        "urinary retention",
-        "incontinence",
-        "bladder problems",
-        "bowel problems",
-        "constipation",
-        "diarrhoea",
-        "frequent urination",
-        "thirst",
-        # mood
-        "low mood",
-        "anxiety",
-        "mood change",
-        "irritability",
-        "self-harm thoughts",
-        # abdominal and liver
-        "jaundice",
-        "abdominal swelling",
-        "appetite loss",
-        "weight loss",
-        "nausea",
-        "vomiting",
-        "indigestion",
-        "itching",
-        # other
-        "swelling",
-        "redness",
-        "lump",
-        "rash",
-        "mouth sores",
-        "fracture",
-        "bruising",
+        "version",
+        "categories",
+        "pain_sites",
+        "symptoms",
+        "body_part",
+        "onset",
+        "trend",
+        "duration",
+        "severity",
+        "ignore",
+        "negation",
     }
 )
-
-BODY_PARTS: Final[frozenset[str]] = frozenset(
-    {
-        "back",
-        "lower back",
-        "upper back",
-        "neck",
-        "spine",
-        "hip",
-        "pelvis",
-        "leg",
-        "knee",
-        "foot",
-        "calf",
-        "thigh",
-        "arm",
-        "hand",
-        "shoulder",
-        "rib",
-        "chest",
-        "breast",
-        "armpit",
-        "head",
-        "face",
-        "eye",
-        "abdomen",
-        "right side",
-        "liver",
-        "stomach",
-        "skin",
-        "lungs",
-        "bone",
-        "jaw",
-        "throat",
-    }
+#: Entity-ruler sections copied unchanged from the vocabulary file into the spaCy lexicon.
+_RULER_SECTIONS: Final[tuple[str, ...]] = (
+    "body_part",
+    "onset",
+    "trend",
+    "duration",
+    "severity",
+    "ignore",
+    "negation",
 )
 
-ONSETS: Final[frozenset[str]] = frozenset({"sudden", "gradual"})
-TRENDS: Final[frozenset[str]] = frozenset({"worse", "better", "same", "comes and goes"})
+
+def _fail(path: Path, message: str) -> ValueError:
+    return ValueError(f"vocabulary {path}: {message}")
+
+
+def check_vocabulary(data: Any, path: Path = VOCABULARY_FILE) -> dict[str, Any]:
+    """Check the file's structure and cross-references; raise ValueError saying what to fix."""
+    if not isinstance(data, dict):
+        raise _fail(path, "must be a mapping with sections " + ", ".join(sorted(_SECTIONS)))
+    unknown = sorted(set(data) - _SECTIONS)
+    missing = sorted({"categories", "symptoms", "body_part", "pain_sites"} - set(data))
+    if unknown or missing:
+        raise _fail(path, f"unknown sections {unknown}, missing sections {missing}")
+    categories = set(data["categories"])
+    body_parts = set(data["body_part"])
+
+    def category(value: Any, where: str) -> None:
+        if value not in categories:
+            raise _fail(
+                path,
+                f"{where}: category {value!r} is not one of the categories "
+                f"({', '.join(data['categories'])}); add it to `categories` first",
+            )
+
+    def site_table(table: Any, where: str) -> None:
+        if not isinstance(table, dict):
+            raise _fail(path, f"{where}: expected a mapping of body part to category")
+        for part, value in table.items():
+            if part not in body_parts:
+                raise _fail(path, f"{where}: {part!r} is not a body part (section body_part)")
+            category(value, f"{where}.{part}")
+
+    site_table(data["pain_sites"], "pain_sites")
+    for symptom, entry in data["symptoms"].items():
+        where = f"symptoms.{symptom}"
+        if not isinstance(entry, dict) or set(entry) - _SYMPTOM_KEYS:
+            raise _fail(path, f"{where}: expected keys among {', '.join(sorted(_SYMPTOM_KEYS))}")
+        if ("category" in entry) == ("sites" in entry):
+            raise _fail(path, f"{where}: give exactly one of `category` or `sites`")
+        if "category" in entry:
+            category(entry["category"], where)
+        else:
+            sites = entry["sites"]
+            if not isinstance(sites, dict) or set(sites) != {"default", "by_site"}:
+                raise _fail(path, f"{where}.sites: expected `default` and `by_site`")
+            category(sites["default"], f"{where}.sites.default")
+            by_site = sites["by_site"]
+            if by_site != "pain_sites":
+                site_table(by_site, f"{where}.sites.by_site")
+    return data
+
+
+def read_vocabulary(path: str | Path = VOCABULARY_FILE) -> dict[str, Any]:
+    """The vocabulary file, parsed and checked (cached for the default file)."""
+    path = Path(path)
+    if path == VOCABULARY_FILE:
+        return _default_vocabulary()
+    return _read(path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise FileNotFoundError(f"vocabulary {path} not found (the default is {VOCABULARY_FILE})")
+    try:
+        data = yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506  a safe loader
+    except yaml.YAMLError as exc:
+        raise _fail(path, f"is not valid YAML: {exc}") from exc
+    return check_vocabulary(data, path)
+
+
+@lru_cache(maxsize=1)
+def _default_vocabulary() -> dict[str, Any]:
+    return _read(VOCABULARY_FILE)
+
+
+def spacy_lexicon(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The spaCy entity ruler's sections: phrases and token patterns by canonical value."""
+    data = read_vocabulary() if data is None else data
+    symptoms = data["symptoms"]
+    lexicon: dict[str, Any] = {
+        "symptom": {s: e["phrases"] for s, e in symptoms.items() if "phrases" in e},
+        "symptom_patterns": {s: e["patterns"] for s, e in symptoms.items() if "patterns" in e},
+    }
+    lexicon.update({section: data[section] for section in _RULER_SECTIONS if section in data})
+    return lexicon
+
+
+def triage_lexicon(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Each symptom's categories, the site-dependent symptoms and the companion symptoms."""
+    data = read_vocabulary() if data is None else data
+    symptoms = data["symptoms"]
+    site_dependent = {}
+    for symptom, entry in symptoms.items():
+        if "sites" in entry:
+            by_site = entry["sites"]["by_site"]
+            table = data["pain_sites"] if by_site == "pain_sites" else by_site
+            site_dependent[symptom] = {"default": entry["sites"]["default"], "sites": dict(table)}
+    return {
+        "version": data.get("version", 1),
+        "symptom_categories": {
+            s: [e["category"]] if "category" in e else [] for s, e in symptoms.items()
+        },
+        "pain_sites": dict(data["pain_sites"]),
+        "site_dependent": site_dependent,
+        "companion_symptoms": [s for s, e in symptoms.items() if e.get("companion")],
+    }
+
+
+_VOCABULARY: Final[dict[str, Any]] = read_vocabulary()
+
+#: Canonical symptom values, in the file's order (the order of the chat API's symptom list).
+SYMPTOM_ORDER: Final[tuple[str, ...]] = tuple(_VOCABULARY["symptoms"])
+SYMPTOMS: Final[frozenset[str]] = frozenset(SYMPTOM_ORDER)
+BODY_PARTS: Final[frozenset[str]] = frozenset(_VOCABULARY["body_part"])
+ONSETS: Final[frozenset[str]] = frozenset(_VOCABULARY["onset"])
+TRENDS: Final[frozenset[str]] = frozenset(_VOCABULARY["trend"])
+
+#: One category per symptom intent, in the order used for questioning.
+CATEGORIES: Final[tuple[str, ...]] = tuple(_VOCABULARY["categories"])
 
 ENTITY_TYPES: Final[tuple[str, ...]] = (
     "symptom",
@@ -139,19 +186,7 @@ ENTITY_TYPES: Final[tuple[str, ...]] = (
     "trend",
 )
 
-SYMPTOM_INTENTS: Final[tuple[str, ...]] = (
-    "report_bone_pain",
-    "report_back_neck_pain",
-    "report_headache",
-    "report_seizure",
-    "report_vision_change",
-    "report_fatigue",
-    "report_breathing",
-    "report_neuro_change",
-    "report_mood_change",
-    "report_abdominal_symptom",
-    "report_other_symptom",
-)
+SYMPTOM_INTENTS: Final[tuple[str, ...]] = tuple(f"report_{c}" for c in CATEGORIES)
 
 QUESTION_INTENTS: Final[tuple[str, ...]] = (
     "ask_routine_tests",

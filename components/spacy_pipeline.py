@@ -1,7 +1,7 @@
 """Build, save and load the project's spaCy pipeline, and read entities from its docs.
 
 The pipeline is blank English (``en``) + ``sentencizer`` + ``entity_ruler`` (patterns generated
-from ``bot/nlp/lexicon.yml``) + ``negex`` (negspacy). It is a build step, not a trained model::
+from ``bot/vocabulary.yml``) + ``negex`` (negspacy). It is a build step, not a trained model::
 
     python -m components.spacy_pipeline build/spacy_pipeline
 
@@ -68,14 +68,13 @@ from typing import Any, Final
 
 import negspacy.negation  # noqa: F401  registers the "negex" factory
 import spacy
-import yaml
 from spacy.language import Language
 from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span
 
 from bot import vocabulary
 
-DEFAULT_LEXICON_PATH: Final[Path] = vocabulary.LEXICON_FILE
+DEFAULT_LEXICON_PATH: Final[Path] = vocabulary.VOCABULARY_FILE
 PIPELINE_NAME: Final[str] = "survivor_symptoms"
 # Bump when the way patterns are generated changes (the lexicon hash covers the data).
 BUILDER_VERSION: Final[str] = "1.0.0"
@@ -225,10 +224,13 @@ def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
     if not path.is_file():
         raise FileNotFoundError(f"lexicon {path} not found (the default is {DEFAULT_LEXICON_PATH})")
     raw_bytes = path.read_bytes()
-    try:
-        data = yaml.safe_load(raw_bytes)
-    except yaml.YAMLError as exc:
-        raise _error(path, f"is not valid YAML: {exc}") from exc
+    data = vocabulary.spacy_lexicon(vocabulary.read_vocabulary(path))
+    allowed_values = {
+        "symptom": frozenset(data["symptom"]),
+        "body_part": frozenset(data.get("body_part") or ()),
+        "onset": frozenset(data.get("onset") or ()),
+        "trend": frozenset(data.get("trend") or ()),
+    }
     if not isinstance(data, dict):
         raise _error(path, "must be a mapping with sections " + ", ".join(_SECTIONS))
     unknown = sorted(set(data) - set(_SECTIONS))
@@ -237,7 +239,7 @@ def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
 
     collector = _PatternCollector(nlp, path)
     token_patterns: list[dict[str, Any]] = []
-    for label, allowed in CANONICAL_VALUES.items():
+    for label, allowed in allowed_values.items():
         section = data.get(label)
         if not isinstance(section, dict) or not section:
             raise _error(path, f"section {label!r} must map canonical values to phrase lists")
@@ -260,8 +262,8 @@ def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
         for pattern in _token_patterns(path, f"{label} patterns", section.get("patterns")):
             token_patterns.append({"label": label, "pattern": pattern})
     for value, patterns in (data.get(SYMPTOM_PATTERNS) or {}).items():
-        if value not in vocabulary.SYMPTOMS:
-            raise _error(path, f"{SYMPTOM_PATTERNS}: {value!r} is not a canonical symptom value")
+        if value not in allowed_values["symptom"]:
+            raise _error(path, f"{SYMPTOM_PATTERNS}: {value!r} has patterns but no phrases")
         for pattern in _token_patterns(path, f"{SYMPTOM_PATTERNS} {value!r}", patterns):
             token_patterns.append({"label": "symptom", "pattern": pattern, "id": value})
     if data.get(IGNORE_LABEL) is not None:
@@ -328,7 +330,7 @@ def build_pipeline(lexicon_path: Path | None = None) -> Language:
             "name": PIPELINE_NAME,
             "version": f"{BUILDER_VERSION}+{lexicon.sha256[:12]}",
             "description": "Symptom lexicon entity ruler with negation for the survivor "
-            "symptom checker (bot/nlp/lexicon.yml).",
+            "symptom checker (bot/vocabulary.yml).",
             "lexicon_sha256": lexicon.sha256,
             "requirements": ["negspacy==1.0.4"],
         }

@@ -50,7 +50,7 @@ def train(
 def build_pipeline(
     force: bool = typer.Option(False, "--force", help="Rebuild even if the lexicon is unchanged."),
 ) -> None:
-    """Build the project's spaCy pipeline from bot/nlp/lexicon.yml."""
+    """Build the project's spaCy pipeline from bot/vocabulary.yml."""
     from ops.training import ensure_pipeline
 
     settings = get_settings()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 
-PIPELINE_INPUTS = ("bot/nlp", "bot/vocabulary.py", "components/spacy_pipeline.py")
+PIPELINE_INPUTS = ("bot/vocabulary.yml", "bot/vocabulary.py", "components/spacy_pipeline.py")
 MODEL_INPUTS = (
     "data",
     "domain.yml",

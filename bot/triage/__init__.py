@@ -1,8 +1,8 @@
 """Clinical triage engine for the breast cancer survivor symptom checker (pure Python).
 
-Rules, questions, advice and the symptom lexicon are versioned YAML data next to this file;
-this package only evaluates them. No Rasa or web imports here (style.md point 1): the
-actions call these functions and translate.
+Rules, questions and advice are versioned YAML data next to this file, the symptoms are in
+bot/vocabulary.yml; this package only evaluates them. No Rasa or web imports here (pyproject's
+import-linter contracts check it): the actions call these functions and translate.
 
 Typical use by a form::
 

@@ -1,4 +1,4 @@
-"""The small declarative condition language shared by rules.yml, questions.yml and lexicon.yml.
+"""The small declarative condition language shared by rules.yml and questions.yml.
 
 A condition is a YAML mapping. Several keys in one mapping are combined with AND. Keys:
 

@@ -6,7 +6,7 @@ finds them in a message and decides, by scope, whether each one is negated: a pr
 ("no", "not", "haven't", "never") in the same clause, or a following one ("is fine", "went
 away", "are normal"), before a termination term ("but", "although", "and now") or the end of
 the sentence. The cue words are the negation section of the spaCy lexicon
-(``bot/nlp/lexicon.yml``), so the entities and these phrases use one definition of negation.
+(``bot/vocabulary.yml``), so the entities and these phrases use one definition of negation.
 
 Plain Python on purpose: the dialogue logic is tested without spaCy or Rasa.
 
@@ -24,13 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, TypeAlias
 
-import yaml
-
-from bot.vocabulary import LEXICON_FILE
+from bot.vocabulary import VOCABULARY_FILE, read_vocabulary
 
 Polarity: TypeAlias = Literal["present", "absent", "unsure"]
 
-NEGATION_SOURCE = LEXICON_FILE
+NEGATION_SOURCE = VOCABULARY_FILE
 
 #: How far a negation reaches, in words (NegEx uses a window of about five).
 PRECEDING_WINDOW = 6
@@ -211,7 +209,7 @@ class Termset:
 @lru_cache(maxsize=2)
 def load_termset(path: str | Path = NEGATION_SOURCE) -> Termset:
     """The negation section of the spaCy lexicon plus the all-is-well and hedge words."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["negation"]
+    data = read_vocabulary(path)["negation"]
     return Termset(
         preceding=compile_phrases(data["preceding"]),
         following=compile_phrases([*data["following"], *ALL_IS_WELL]),

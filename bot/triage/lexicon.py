@@ -1,4 +1,8 @@
-"""Loading ``lexicon.yml``: the symptom -> category table and the site rules."""
+"""The triage lexicon: the symptom -> category table, the site rules and the companions.
+
+Derived from bot/vocabulary.yml (``bot.vocabulary.triage_lexicon``), checked here against the
+triage categories.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.triage._data import load_yaml, require_keys
+from bot import vocabulary
+from bot.triage._data import require_keys
 from bot.triage.models import CATEGORIES
 from bot.vocabulary import BODY_PARTS, SYMPTOMS
 
-LEXICON_FILE = "lexicon.yml"
+LEXICON_FILE = "bot/vocabulary.yml"
 
 
 @dataclass(frozen=True)
@@ -92,5 +97,6 @@ def parse_lexicon(data: Any) -> Lexicon:
 
 
 @lru_cache(maxsize=4)
-def load_lexicon(path: str | Path = LEXICON_FILE) -> Lexicon:
-    return parse_lexicon(load_yaml(path))
+def load_lexicon(path: str | Path = vocabulary.VOCABULARY_FILE) -> Lexicon:
+    """The triage lexicon of a vocabulary file (the project's own by default)."""
+    return parse_lexicon(vocabulary.triage_lexicon(vocabulary.read_vocabulary(path)))

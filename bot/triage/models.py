@@ -22,6 +22,7 @@ from enum import IntEnum
 from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias
 
+from bot import vocabulary
 from bot.vocabulary import BODY_PARTS, SYMPTOMS
 
 UNKNOWN: Final = "unknown"
@@ -79,25 +80,13 @@ class Level(IntEnum):
             ) from None
 
 
-#: The level names, highest first (design.md's order), for filters, legends and the widget.
+#: The level names, highest first (the chat API's order), for filters, legends and the widget.
 LEVEL_NAMES: Final[tuple[str, ...]] = tuple(
     level.value_name for level in sorted(Level, reverse=True)
 )
 
-#: One category per symptom intent (fixed names, in the order used for questioning).
-CATEGORIES: Final[tuple[str, ...]] = (
-    "bone_pain",
-    "back_neck_pain",
-    "headache",
-    "seizure",
-    "vision_change",
-    "fatigue",
-    "breathing",
-    "neuro_change",
-    "mood_change",
-    "abdominal_symptom",
-    "other_symptom",
-)
+#: One category per symptom intent (from bot/vocabulary.yml), in the order used for questioning.
+CATEGORIES: Final[tuple[str, ...]] = vocabulary.CATEGORIES
 _CATEGORY_SET: Final[frozenset[str]] = frozenset(CATEGORIES)
 
 

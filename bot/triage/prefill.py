@@ -52,7 +52,7 @@ def categories_for(
 ) -> set[str]:
     """Categories implied by symptom values, using body parts for site-dependent symptoms.
 
-    Companion symptoms (lexicon.yml) only count when nothing else gives a category.
+    Companion symptoms (bot/vocabulary.yml) only count when nothing else gives a category.
     """
     parts = set(body_parts)
     symptoms = set(symptoms)
