@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content import answer_for
-from bot.content.notices import clinician_contact
+from bot.content.notices import CARRY_ON, clinician_contact
 from bot.settings import get_settings
 
 _RESPONSES = {
@@ -16,6 +16,7 @@ _RESPONSES = {
 
 
 def reply_to_interruption(intent: str, dispatcher: CollectingDispatcher) -> None:
+    """Answer a side question or request made in the middle of triage."""
     answer = answer_for(intent)
     if answer is not None:
         dispatcher.utter_message(text=answer.render())
@@ -24,4 +25,4 @@ def reply_to_interruption(intent: str, dispatcher: CollectingDispatcher) -> None
     elif intent in _RESPONSES:
         dispatcher.utter_message(response=_RESPONSES[intent])
     if intent != "greet":
-        dispatcher.utter_message(text="Let's carry on with the question I asked.")
+        dispatcher.utter_message(text=CARRY_ON)

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from api.rasa_client import BotTurn, RasaClient, RasaUnavailable, SessionBusy
 from api.schemas import ChatRequest
 from api.security import RateLimits
-from bot.content.notices import emergency_line, unavailable
+from bot.content.notices import busy, emergency_line, unavailable
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -102,10 +102,7 @@ async def take_turn(
         # A session sending faster than anyone types: its earlier turns are still waiting.
         raise TurnRefused(
             429,
-            {
-                "detail": "Please wait for the answer to your previous message before sending "
-                f"another. {emergency_line(settings.emergency_number)}"
-            },
+            {"detail": busy(settings.emergency_number)},
             BUSY_RETRY_AFTER,
         ) from None
     except RasaUnavailable as err:

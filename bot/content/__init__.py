@@ -40,6 +40,7 @@ def unwrap(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def load_answers(path: Path = ANSWERS_FILE) -> dict[str, Answer]:
+    """The answers to the question intents, by intent, with their sources."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     sources = raw["sources"]
     answers: dict[str, Answer] = {}
@@ -51,6 +52,7 @@ def load_answers(path: Path = ANSWERS_FILE) -> dict[str, Answer]:
 
 
 def answer_for(intent: str) -> Answer | None:
+    """The answer to a question intent, or None when the intent has none."""
     return load_answers().get(intent)
 
 

@@ -1,20 +1,44 @@
-"""The notices every conversation carries: not a diagnosis, and the emergency number."""
+"""The notices every conversation carries, read from ``notices.yml`` (text with its source).
+
+Not a diagnosis, the emergency line, what is said when the assistant cannot answer or cannot
+tell the symptom, and the short lines between triage questions. ``{emergency_number}`` is
+filled in from settings by the functions below.
+"""
 
 from __future__ import annotations
 
-NOT_A_DIAGNOSIS = (
-    "I'm an automated symptom checker for people who have finished breast cancer treatment. "
-    "I can't diagnose anything and I don't replace your care team: I help you decide how soon "
-    "to contact them."
-)
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+import yaml
+
+NOTICES_FILE: Final[Path] = Path(__file__).with_name("notices.yml")
+
+
+@cache
+def _notices() -> dict[str, dict[str, str]]:
+    data = yaml.safe_load(NOTICES_FILE.read_text(encoding="utf-8"))
+    return {name: entry for name, entry in data.items() if isinstance(entry, dict)}
+
+
+def text(name: str) -> str:
+    """The text of one notice, as written in notices.yml (placeholders not filled in)."""
+    return _notices()[name]["text"].strip()
+
+
+def source(name: str) -> str:
+    """Why a notice says what it says (its ``source`` in notices.yml)."""
+    return _notices()[name]["source"].strip()
 
 
 def emergency_line(emergency_number: str) -> str:
-    return (
-        f"If you think it's an emergency (for example sudden weakness or numbness in your legs, "
-        f"a seizure, chest pain, severe breathlessness or coughing up blood), call "
-        f"{emergency_number} now."
-    )
+    """What to do in an emergency, with the number to call."""
+    return text("emergency_line").format(emergency_number=emergency_number)
+
+
+def _with_emergency_line(name: str, emergency_number: str) -> str:
+    return text(name).format(emergency_line=emergency_line(emergency_number))
 
 
 def opening_notice(emergency_number: str) -> str:
@@ -24,51 +48,31 @@ def opening_notice(emergency_number: str) -> str:
 
 def unavailable(emergency_number: str) -> str:
     """Said by the gateway when the assistant cannot answer (a dependency is down)."""
-    return (
-        "Sorry, the symptom checker can't answer right now. Please try again in a few minutes. "
-        f"{emergency_line(emergency_number)} Otherwise, contact your care team or doctor "
-        "as you normally would."
-    )
+    return _with_emergency_line("unavailable", emergency_number)
 
 
 def clinician_contact(emergency_number: str) -> str:
     """When a person asks for a human: how to reach one (the bot cannot connect them)."""
-    return (
-        "I've marked this conversation for a clinician on your care team to review. I can't "
-        "connect you to someone live, so if you need advice today, please call your cancer "
-        "care team or breast care nurse on the number they gave you (the acute oncology line "
-        "out of hours), or your primary care doctor. " + emergency_line(emergency_number)
-    )
+    return _with_emergency_line("clinician_contact", emergency_number)
 
 
-DID_NOT_UNDERSTAND = (
-    "Sorry, I didn't quite understand. Could you say it another way? You can describe a "
-    "symptom in your own words, or ask a question about breast cancer after treatment."
-)
-ASK_REPHRASE = (
-    "Sorry, I'm not sure I understood. Could you tell me again in different words? For "
-    'example: "my back has been aching for three weeks".'
-)
-
-# Said during the triage questions.
-STARTING_QUESTIONS = (
-    "Thank you for telling me. I'll ask a few questions, one at a time, to help you decide how "
-    "soon to contact your care team."
-)
-DID_NOT_CATCH = "Sorry, I didn't quite catch that."
-ANSWER_HINT = 'You can answer in your own words, or say "yes", "no" or "not sure".'
-NOTED_TOO = "Thank you, I'll take that into account too."
-CARRY_ON = "Let's carry on with the question I asked."
-CLARIFY_SYMPTOM = (
-    "Could you tell me a little more about what you've noticed? For example where it hurts, "
-    "or what feels different from usual."
-)
+def busy(emergency_number: str) -> str:
+    """When a session sends a message before its previous one was answered."""
+    return _with_emergency_line("busy", emergency_number)
 
 
 def no_symptom_found(emergency_number: str) -> str:
     """When, after asking, the bot still cannot tell which symptom the person means."""
-    return (
-        "I couldn't tell which symptom you mean, so I can't suggest how soon to contact your "
-        "care team. If something is worrying you, please contact them or your doctor. "
-        + emergency_line(emergency_number)
-    )
+    return _with_emergency_line("no_symptom_found", emergency_number)
+
+
+NOT_A_DIAGNOSIS: Final[str] = text("not_a_diagnosis")
+DID_NOT_UNDERSTAND: Final[str] = text("did_not_understand")
+ASK_REPHRASE: Final[str] = text("ask_rephrase")
+# Said during the triage questions.
+STARTING_QUESTIONS: Final[str] = text("starting_questions")
+DID_NOT_CATCH: Final[str] = text("did_not_catch")
+ANSWER_HINT: Final[str] = text("answer_hint")
+NOTED_TOO: Final[str] = text("noted_too")
+CARRY_ON: Final[str] = text("carry_on")
+CLARIFY_SYMPTOM: Final[str] = text("clarify_symptom")
