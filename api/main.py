@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -36,6 +36,7 @@ from api.turns import validation_detail
 from clinician.care_team import delivery as care_team_delivery
 from bot.settings import Settings, get_settings
 from clinician.service import ClinicianService
+from clinician.tracker import latest_user_message_at
 
 # What FastAPI says (as a 400) when a JSON body cannot even be decoded as text.
 FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
@@ -79,14 +80,10 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
 def user_turn_stored_since(engine: Engine) -> Callable[[str, float], Awaitable[bool]]:
     """Whether the tracker store holds a user message of this conversation sent after a time
     (used before failing a dropped turn over to another replica)."""
-    query = text(
-        "SELECT MAX(timestamp) FROM events WHERE sender_id = :sender AND type_name = 'user'"
-    )
 
     def check(sender: str, since: float) -> bool:
         try:
-            with engine.connect() as conn:
-                latest = conn.execute(query, {"sender": sender}).scalar()
+            latest = latest_user_message_at(engine, sender)
         except Exception:  # database unreachable: assume stored, answer 503, never resend
             return True
         return latest is not None and latest >= since - 0.05

@@ -6,12 +6,12 @@ import asyncio
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import inspect, text
 
 from api.deps import EngineDep, RasaDep, SettingsDep
 from api.rasa_client import RasaClient
 from api.schemas import Readiness
 from bot.settings import Settings
+from clinician.tracker import store_ready
 from ops.supervise import read_status_files
 
 router = APIRouter(tags=["health"])
@@ -20,16 +20,6 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", summary="The gateway process is up")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
-
-
-def _store_ready(engine) -> bool:
-    """Rasa's fail-safe tracker store hides a broken database, so check it here directly."""
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            return inspect(conn).has_table("events")
-    except Exception:  # any driver error means "not ready"
-        return False
 
 
 @router.get(
@@ -42,7 +32,7 @@ async def readyz(rasa: RasaDep, engine: EngineDep, settings: SettingsDep) -> JSO
     rasa_ok, actions_ok, store_ok = await asyncio.gather(
         rasa.ping(),
         rasa.actions_ready(),
-        asyncio.to_thread(_store_ready, engine),
+        asyncio.to_thread(store_ready, engine),
     )
     checks = {"rasa": rasa_ok, "actions": actions_ok, "tracker_store": store_ok}
     ready = all(checks.values())
