@@ -14,11 +14,13 @@ from bot.content.notices import DID_NOT_UNDERSTAND
 
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_ANSWER_QUESTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Answer the question intent from the content with its source."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         answer = answer_for(intent or "")
         if answer is None:

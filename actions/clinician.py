@@ -15,10 +15,12 @@ from bot.settings import get_settings
 
 class ActionRequestClinician(Action):
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_REQUEST_CLINICIAN
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Mark the conversation for a clinician and say how to reach one."""
         dispatcher.utter_message(text=clinician_contact(get_settings().emergency_number))
         return [SlotSet(SLOT_CLINICIAN_ATTENTION, True)]

@@ -20,13 +20,6 @@ SLOT_TRIAGE_STEP: Final = "triage_step"
 SLOT_TRIAGE_RESULT: Final = "triage_result"
 SLOT_TRIAGE_LEVEL: Final = "triage_level"
 DONE: Final = "done"
-SLOTS: Final[tuple[str, ...]] = (
-    SLOT_CLINICIAN_ATTENTION,
-    SLOT_TRIAGE_STATE,
-    SLOT_TRIAGE_STEP,
-    SLOT_TRIAGE_RESULT,
-    SLOT_TRIAGE_LEVEL,
-)
 
 ACTION_ANSWER_QUESTION: Final = "action_answer_question"
 ACTION_TRIAGE_START: Final = "action_triage_start"
@@ -38,15 +31,12 @@ ACTION_SESSION_START: Final = "action_session_start"
 ACTION_CLARIFY: Final = "action_clarify"
 ACTION_ASK_REPHRASE: Final = "action_default_ask_rephrase"
 ACTION_FALLBACK: Final = "action_default_fallback"
+
+#: Every slot and every custom action above, in the order written.
+SLOTS: Final[tuple[str, ...]] = tuple(
+    v for k, v in dict(globals()).items() if k.startswith("SLOT_")
+)
 ACTIONS: Final[tuple[str, ...]] = (
-    ACTION_SESSION_START,
-    ACTION_ANSWER_QUESTION,
-    ACTION_REQUEST_CLINICIAN,
-    ACTION_CLARIFY,
-    ACTION_ASK_REPHRASE,
-    ACTION_FALLBACK,
-    ACTION_TRIAGE_START,
-    ACTION_ASK_TRIAGE_STEP,
-    ACTION_TRIAGE_DISPOSITION,
+    *(v for k, v in dict(globals()).items() if k.startswith("ACTION_")),
     VALIDATE_TRIAGE_FORM,
 )

@@ -35,7 +35,8 @@ SOMETHING_ELSE = "/out_of_scope"
 
 def misunderstood_in_a_row(events: list[dict[str, Any]]) -> int:
     """How many of the latest user messages in a row were not understood (``nlu_fallback``),
-    counting the "No, something else" answer to a clarifying question as one more."""
+    counting the "No, something else" answer to a clarifying question as one more.
+    """
     count = 0
     for event in reversed(events):
         if event.get("event") != "user":
@@ -50,7 +51,8 @@ def misunderstood_in_a_row(events: list[dict[str, Any]]) -> int:
 
 def clarifying_question(ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
     """ "Is this about: ...?" for the best-ranked intent that has a plain-words label, with
-    its button, or None when no intent has one."""
+    its button, or None when no intent has one.
+    """
     labels = intent_labels()
     names = [r.get("name") for r in ranking]
     suggestion = next((n for n in names if n != FALLBACK_INTENT and n in labels), None)
@@ -69,11 +71,13 @@ class ActionClarify(Action):
     """A message not understood: ask, then ask again in other words, then say so."""
 
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_CLARIFY
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """Ask what the message was about, then for other words, then say it was not understood."""
         in_a_row = misunderstood_in_a_row(tracker.events)
         question = None
         if in_a_row <= 1:
@@ -91,11 +95,13 @@ class ActionDefaultAskRephrase(Action):
     """ "No, something else" after a clarifying question: ask for other words."""
 
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_ASK_REPHRASE
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """Ask the person to say it in other words."""
         dispatcher.utter_message(text=ASK_REPHRASE)
         return []
 
@@ -103,13 +109,16 @@ class ActionDefaultAskRephrase(Action):
 class ActionDefaultFallback(Action):
     """Rasa's core fallback (no rule or story predicts the next action with confidence): say
     so in plain words. Unlike Rasa's default it does not rewind the message: a rewind makes
-    every later copy of the tracker replay the history (see the module docstring)."""
+    every later copy of the tracker replay the history (see the module docstring).
+    """
 
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_FALLBACK
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """Say the message was not understood, and how to go on."""
         dispatcher.utter_message(text=DID_NOT_UNDERSTAND)
         return []

@@ -15,10 +15,12 @@ from bot.settings import get_settings
 
 class ActionSessionStart(Action):
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_SESSION_START
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        """Start the session with the not-a-diagnosis notice and the emergency line."""
         dispatcher.utter_message(text=opening_notice(get_settings().emergency_number))
         return [SessionStarted(), ActionExecuted("action_listen")]

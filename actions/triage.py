@@ -44,6 +44,7 @@ from bot.triage.selection import question_in_context
 
 
 def turn_from(tracker: Tracker) -> Turn:
+    """The latest user message as the conversation module reads it."""
     message = tracker.latest_message or {}
     intent = message.get("intent") or {}
     return Turn(
@@ -56,19 +57,23 @@ def turn_from(tracker: Tracker) -> Turn:
 
 
 def state_from(tracker: Tracker) -> TriageState:
+    """The triage state the ``triage_state`` slot holds."""
     return TriageState.from_dict(tracker.get_slot(SLOT_TRIAGE_STATE))
 
 
 class ActionTriageStart(Action):
     """A symptom report: record what it says; the form then asks, or ends at once if the
-    message already describes an emergency (red flags first)."""
+    message already describes an emergency (red flags first).
+    """
 
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_TRIAGE_START
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """Record what the report says, then let the form ask (or end at once on a red flag)."""
         result = conversation.start(state_from(tracker), turn_from(tracker))
         if not result.done and not result.clarifying:
             dispatcher.utter_message(text=STARTING_QUESTIONS)
@@ -80,6 +85,7 @@ class ActionTriageStart(Action):
 
 class ValidateTriageForm(FormValidationAction):
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return VALIDATE_TRIAGE_FORM
 
     async def validate_triage_step(
@@ -89,6 +95,7 @@ class ValidateTriageForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        """Read the reply to the current step and set the next one (done when triaged)."""
         if slot_value in (None, DONE):  # set by the start action, not typed by the person
             return {SLOT_TRIAGE_STEP: slot_value}
         result = conversation.on_message(state_from(tracker), turn_from(tracker))
@@ -109,11 +116,13 @@ class ActionAskTriageStep(Action):
     """Asks the pending question, with quick-reply buttons (free text always works too)."""
 
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_ASK_TRIAGE_STEP
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """Ask the current triage question, with its buttons."""
         state = state_from(tracker)
         if state.pending is None:
             state = conversation.advance(state).state
@@ -133,14 +142,17 @@ class ActionAskTriageStep(Action):
 
 class ActionTriageDisposition(Action):
     """The disposition: level in plain words, who to contact, why; sent to the gateway as the
-    chat API's ``triage`` field and kept in a slot for the clinicians' record."""
+    chat API's ``triage`` field and kept in a slot for the clinicians' record.
+    """
 
     def name(self) -> str:
+        """The name domain.yml knows this action by (actions/constants.py)."""
         return ACTION_TRIAGE_DISPOSITION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        """Give the disposition: the advice, and the triage result for the API and the record."""
         settings = get_settings()
         state = state_from(tracker)
         if not state.findings.categories:

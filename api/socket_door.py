@@ -22,8 +22,9 @@ error body plus its ``status``: as the event's acknowledgement when the client a
 as a ``chat_error`` event, and as a ``bot_uttered`` text the person can read. Message text is
 never logged; python-socketio's own logging is off.
 
-python-socketio is pinned at 5.9.0 (see design.md): there ``enter_room`` is a plain function,
-from 5.10 on a coroutine, which Rasa's own channel never awaits. ``_maybe_await`` takes both.
+python-socketio is pinned at 5.9.0 (requirements.lock; tests/api/test_socket_door.py): there
+``enter_room`` is a plain function, from 5.10 on a coroutine, which Rasa's own channel never
+awaits. ``_maybe_await`` takes both.
 """
 
 from __future__ import annotations

@@ -75,6 +75,7 @@ class TriageState:
     asking what the person noticed does not tell either (triage rather than none)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """The state as the JSON the ``triage_state`` slot stores."""
         return {
             "findings": self.findings.to_dict(),
             "stated": dict(self.stated),
@@ -88,6 +89,7 @@ class TriageState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> TriageState:
+        """The state a ``triage_state`` slot holds; a fresh one when it is empty."""
         data = dict(data or {})
         return cls(
             findings=Findings.from_dict(data.get("findings")),
@@ -161,7 +163,8 @@ def _choose_categories(reading: Reading, intent: str | None, confidence: float) 
 def _categories_of_stated(reading: Reading) -> frozenset[str]:
     """With no symptom word, the findings a message states can still tell the line of
     questions: "my right arm went heavy and useless" states one-sided weakness (neurological).
-    Only findings asked in a single category count."""
+    Only findings asked in a single category count.
+    """
     bank = load_questions()
     found: set[str] = set()
     for qid, answer in reading.stated.items():
@@ -294,7 +297,8 @@ def start(state: TriageState, turn: Turn) -> StepResult:
 
 def _clarify(state: TriageState) -> StepResult:
     """Asks what the person has noticed (at most twice), then triages on the report's own
-    intent if there was one, or finishes without triage."""
+    intent if there was one, or finishes without triage.
+    """
     if state.asks.get(CLARIFY, 0) >= MAX_ASKS:
         if state.fallback_category and not state.findings.categories:
             state.findings = replace(
@@ -366,10 +370,12 @@ def on_message(state: TriageState, turn: Turn) -> StepResult:
 
 
 def is_emergency(state: TriageState) -> bool:
+    """Whether the findings so far already give an emergency."""
     return triage_level(state.findings) is Level.EMERGENCY
 
 
 def disposition(state: TriageState, emergency_number: str) -> Disposition:
+    """The triage result for the findings gathered so far."""
     return assess(state.findings, emergency_number=emergency_number)
 
 

@@ -224,6 +224,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_tracker_store_url(self) -> str:
+        """The tracker store's URL: the configured one, else the SQLite file in the state folder."""
         return self.tracker_store_url or f"sqlite:///{self.state_dir / 'rasa.db'}"
 
     @property
@@ -249,10 +250,12 @@ class Settings(BaseSettings):
 
     @property
     def rasa_url(self) -> str:
+        """The base URL of the first Rasa server."""
         return f"http://{self.rasa_host}:{self.rasa_port}"
 
     @property
     def action_url(self) -> str:
+        """The base URL of the action server."""
         return f"http://{self.action_host}:{self.action_port}"
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from bot.triage.models import LEVEL_NAMES, Level
 from clinician.schema import events
 
-LEVELS = LEVEL_NAMES  # highest first (design.md)
+LEVELS = LEVEL_NAMES  # highest first
 #: The stored ``level_rank`` is the triage enum's value; 0 means no disposition.
 LEVEL_RANK = {level.value_name: int(level) for level in Level}
 RANK_LEVEL = {rank: level for level, rank in LEVEL_RANK.items()}

@@ -9,12 +9,7 @@ triage still see the negated mention (with the role ``negated``).
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS, TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
@@ -22,6 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.negation_mask import EMPTY, negated_char_spans
+from components.stateless import StatelessComponent
 
 
 def masked_tokens(tokens: list[Token], spans: list[tuple[int, int]]) -> list[Token]:
@@ -31,22 +27,12 @@ def masked_tokens(tokens: list[Token], spans: list[tuple[int, int]]) -> list[Tok
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class NegatedMentionMasker(GraphComponent):
+class NegatedMentionMasker(StatelessComponent):
     """Removes negated symptom mentions from the message's tokens (see the module docstring)."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         return [Tokenizer]
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> NegatedMentionMasker:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

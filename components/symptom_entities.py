@@ -9,10 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import negspacy.negation  # noqa: F401  registers the "negex" factory before SpacyNLP loads
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyNLP
@@ -21,27 +18,18 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.spacy_pipeline import extract_entities
+from components.stateless import StatelessComponent
 
 NEGATED_ROLE = "negated"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class SymptomEntityExtractor(GraphComponent, EntityExtractorMixin):
+class SymptomEntityExtractor(StatelessComponent, EntityExtractorMixin):
     """Turns the spaCy doc's lexicon entities into Rasa entities with canonical values."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         return [SpacyNLP]
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SymptomEntityExtractor:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -19,10 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -31,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.triage.models import category_for_intent
 from bot.triage.prefill import findings_from_entities
 from bot.vocabulary import SYMPTOM_INTENTS
+from components.stateless import StatelessComponent
 
 FALLBACK = "nlu_fallback"
 _TYPED_COMMAND = re.compile(r"^\s*/[A-Za-z_]")
@@ -69,20 +67,10 @@ def symptom_report_override(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SymptomFirst(GraphComponent):
+class SymptomFirst(StatelessComponent):
     @classmethod
     def required_components(cls) -> list[type]:
         return [FallbackClassifier]
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SymptomFirst:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -27,6 +27,7 @@ MODEL_INPUTS = (
     "components/linear_intent_classifier.py",
     "components/symptom_entities.py",
     "components/symptom_first.py",
+    "components/stateless.py",
     "components/encoder.py",
     "components/negation_mask.py",
     *PIPELINE_INPUTS,

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
@@ -488,19 +489,31 @@ def export_transcript(
     return _download(_csv([header], rows), "text/csv; charset=utf-8", name)
 
 
+ANNOTATION_RESPONSES = {**CSRF_RESPONSES, 404: {"model": Detail}, 422: {"model": Detail}}
+
+
+@contextmanager
+def annotation_errors() -> Iterator[None]:
+    """A refused annotation answers 422 (invalid) or 404 (no such message), with the reason."""
+    try:
+        yield
+    except annotations.AnnotationError as err:
+        raise HTTPException(status_code=422, detail=str(err)) from None
+    except annotations.NotFound as err:
+        raise HTTPException(status_code=404, detail=str(err)) from None
+
+
 @router.post(
     "/conversations/{session_id}/flags",
     status_code=201,
-    responses={**CSRF_RESPONSES, 404: {"model": Detail}, 422: {"model": Detail}},
+    responses=ANNOTATION_RESPONSES,
     summary="Flag a user message as misunderstood, with the right intent",
 )
 def flag_message(
-    body: FlagRequest,
-    request: Request,
-    session: CsrfSessionDep,
-    session_id: str = SESSION_ID_PATH,
+    body: FlagRequest, request: Request, session: CsrfSessionDep, session_id: str = SESSION_ID_PATH
 ) -> dict[str, Any]:
-    try:
+    """Flag one user message of a conversation with the intent it should have had."""
+    with annotation_errors():
         flag = annotations.add_flag(
             service(request).engine,
             session_id,
@@ -508,10 +521,6 @@ def flag_message(
             body.correct_intent,
             session.account.username,
         )
-    except annotations.AnnotationError as err:
-        raise HTTPException(status_code=422, detail=str(err)) from None
-    except annotations.NotFound as err:
-        raise HTTPException(status_code=404, detail=str(err)) from None
     record(
         request,
         session,
@@ -525,22 +534,18 @@ def flag_message(
 @router.post(
     "/conversations/{session_id}/notes",
     status_code=201,
-    responses={**CSRF_RESPONSES, 404: {"model": Detail}, 422: {"model": Detail}},
+    responses=ANNOTATION_RESPONSES,
     summary="Leave a note on a conversation",
 )
 def add_note(
-    body: NoteRequest,
-    request: Request,
-    session: CsrfSessionDep,
-    session_id: str = SESSION_ID_PATH,
+    body: NoteRequest, request: Request, session: CsrfSessionDep, session_id: str = SESSION_ID_PATH
 ) -> dict[str, Any]:
+    """Leave a clinician's note on a conversation."""
     svc = service(request)
     if transcript_exists(svc, session_id) is False:
         raise HTTPException(status_code=404, detail="no such conversation")
-    try:
+    with annotation_errors():
         note = annotations.add_note(svc.engine, session_id, body.body, session.account.username)
-    except annotations.AnnotationError as err:
-        raise HTTPException(status_code=422, detail=str(err)) from None
     record(request, session, "add_note", target=session_id, detail={"note_id": note["id"]})
     return note
 

@@ -65,34 +65,35 @@ _ASSET_RESPONSES: dict[int | str, dict] = {
 }
 
 
-@router.get(
-    "/widget.js",
-    summary="The embeddable chat widget (plain JavaScript, no dependencies)",
-    response_class=Response,
-    responses={200: {"content": {"text/javascript": {}}}, **_ASSET_RESPONSES},
+#: The unversioned files other sites load: (file, media type, summary).
+ASSETS: tuple[tuple[str, str, str], ...] = (
+    (
+        "widget.js",
+        "text/javascript",
+        "The embeddable chat widget (plain JavaScript, no dependencies)",
+    ),
+    ("widget.css", "text/css", "The widget's stylesheet (loaded by widget.js)"),
+    ("demo.css", "text/css", "The demo page's own stylesheet"),
 )
-async def widget_js(request: Request) -> Response:
-    return _serve(request, load_asset("widget.js", "text/javascript; charset=utf-8"))
 
 
-@router.get(
-    "/widget.css",
-    summary="The widget's stylesheet (loaded by widget.js)",
-    response_class=Response,
-    responses={200: {"content": {"text/css": {}}}, **_ASSET_RESPONSES},
-)
-async def widget_css(request: Request) -> Response:
-    return _serve(request, load_asset("widget.css", "text/css; charset=utf-8"))
+def _asset_route(name: str, media_type: str, summary: str) -> None:
+    async def serve(request: Request) -> Response:
+        return _serve(request, load_asset(name, f"{media_type}; charset=utf-8"))
+
+    router.add_api_route(
+        f"/{name}",
+        serve,
+        methods=["GET"],
+        name=name.replace(".", "_"),  # widget_js ...: the operation ids stay as they were
+        summary=summary,
+        response_class=Response,
+        responses={200: {"content": {media_type: {}}}, **_ASSET_RESPONSES},
+    )
 
 
-@router.get(
-    "/demo.css",
-    summary="The demo page's own stylesheet",
-    response_class=Response,
-    responses={200: {"content": {"text/css": {}}}, **_ASSET_RESPONSES},
-)
-async def demo_css(request: Request) -> Response:
-    return _serve(request, load_asset("demo.css", "text/css; charset=utf-8"))
+for _asset in ASSETS:
+    _asset_route(*_asset)
 
 
 @router.get(

@@ -38,6 +38,7 @@ def _clean(text: Any) -> str:
 
 
 def parse_advice(data: Any) -> AdviceText:
+    """Check and compile the advice file's content."""
     require_keys(data, {"version", "notice", "closing", "because", "levels"}, set(), ADVICE_FILE)
     levels = {}
     for level in Level:
@@ -56,6 +57,7 @@ def parse_advice(data: Any) -> AdviceText:
 
 @lru_cache(maxsize=4)
 def load_advice(path: str | Path = ADVICE_FILE) -> AdviceText:
+    """The advice texts (cached), from advice.yml by default."""
     return parse_advice(load_yaml(path))
 
 
@@ -82,7 +84,8 @@ def render_advice(
     max_reasons: int = 2,
 ) -> str:
     """Plain-text disposition: who to contact and how soon, why, what the doctor may do,
-    and a safety net that always names the emergency number."""
+    and a safety net that always names the emergency number.
+    """
     text = load_advice()
     part = text.levels[level]
     unique = list(dict.fromkeys(w for w in whys if w))[:max_reasons]

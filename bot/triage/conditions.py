@@ -74,6 +74,7 @@ class Condition:
     references: References = field(default_factory=References, compare=False)
 
     def holds(self, findings: Findings) -> bool:
+        """Whether the condition is true of these findings."""
         return self.predicate(findings)
 
 

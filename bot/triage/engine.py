@@ -25,9 +25,11 @@ class Reason:
 
     @classmethod
     def from_rule(cls, rule: Rule) -> Reason:
+        """The reason a fired rule gives."""
         return cls(rule.id, rule.version, rule.description, rule.level, rule.source, rule.why)
 
     def to_dict(self) -> dict[str, Any]:
+        """The reason as the clinician record stores it (``rule_id``, ``version`` ...)."""
         return {
             "rule_id": self.rule_id,
             "version": self.version,

@@ -34,6 +34,7 @@ class Lexicon:
 
     @property
     def symptom_order(self) -> tuple[str, ...]:
+        """The vocabulary's symptom order (the chat API lists symptoms in it)."""
         return tuple(self.symptom_categories)
 
     def categories_of(self, symptom: str) -> frozenset[str]:
@@ -52,6 +53,7 @@ def _check_category(value: str, where: str) -> str:
 
 
 def parse_lexicon(data: Any) -> Lexicon:
+    """Check the derived triage lexicon against the categories and the vocabulary."""
     require_keys(
         data,
         {

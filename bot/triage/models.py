@@ -215,6 +215,7 @@ class Findings:
         return self.answers.get(question_id)
 
     def is_answered(self, question_id: str) -> bool:
+        """Whether the question has an answer, ``unknown`` included."""
         return self.value_of(question_id) is not None
 
     # -- incremental updates ---------------------------------------------------------------
@@ -226,6 +227,7 @@ class Findings:
         return replace(self, answers={**self.answers, question_id: normalise_answer(value)})
 
     def with_categories(self, *categories: str) -> Findings:
+        """These findings with more categories reported."""
         return replace(self, categories=self.categories | set(categories))
 
     def merge(self, other: Findings) -> Findings:

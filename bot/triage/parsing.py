@@ -429,7 +429,7 @@ _SITUATIONAL = re.compile(
 
 
 def parse_trend(text: str | None, *, strict: bool = False) -> Trend:
-    """worse / same / better / comes and goes. "not getting better" counts as "same".
+    """Worse / same / better / comes and goes. "not getting better" counts as "same".
 
     ``strict`` ignores "worse when ..."/"better at ..." (when it hurts, not how it changes),
     for corrections found in a reply to another question.
@@ -539,7 +539,8 @@ def symptom_durations(texts: Iterable[str], today: date | None = None) -> list[f
 
 def is_stated_severity(entity: Mapping[str, Any], entities: list[Mapping[str, Any]]) -> bool:
     """A severity entity that rates a symptom: "7/10" always, "very bad" next to a symptom
-    ("the pillow was very bad" rates the pillow)."""
+    ("the pillow was very bad" rates the pillow).
+    """
     if entity.get("entity") != "severity":
         return False
     if "10" in str(entity.get("value") or entity.get("text") or "") or not isinstance(

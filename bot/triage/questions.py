@@ -38,6 +38,7 @@ class Button:
     payload: str
 
     def to_dict(self) -> dict[str, str]:
+        """The button as the chat API sends it."""
         return {"title": self.title, "payload": self.payload}
 
 
@@ -69,9 +70,11 @@ class Question:
 
     @property
     def is_modifier(self) -> bool:
+        """Whether the question asks duration, severity, onset or trend."""
         return self.id in MODIFIER_FIELDS
 
     def is_answered(self, findings: Findings) -> bool:
+        """Whether the findings already answer this question."""
         return findings.is_answered(self.id)
 
     def applies(self, findings: Findings) -> bool:
@@ -97,6 +100,7 @@ class QuestionBank:
         )
 
     def for_category(self, category: str) -> tuple[Question, ...]:
+        """The questions a category may ask, in the order listed."""
         try:
             return self.by_category[category]
         except KeyError:
@@ -200,6 +204,7 @@ def _parse_question(
 
 
 def parse_questions(data: Any) -> QuestionBank:
+    """Check and compile the question file's content."""
     require_keys(
         data, {"version", "button_sets", "questions", "categories"}, {"conditions"}, QUESTIONS_FILE
     )

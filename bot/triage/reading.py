@@ -185,7 +185,8 @@ def _without_history(
     text: str, entities: tuple[dict[str, Any], ...]
 ) -> tuple[str, tuple[dict[str, Any], ...]]:
     """The text with history clauses blanked, and the entities outside them, for reading
-    how long, how bad and how it changes."""
+    how long, how bad and how it changes.
+    """
     dropped = _not_durations(text, entities)
     spans = _history_spans(text) + [
         (int(e["start"]), int(e.get("end") or e["start"])) for e in dropped
@@ -226,7 +227,8 @@ def _not_durations(text: str, entities: tuple[dict[str, Any], ...]) -> tuple[dic
 
     def is_past_event(e: Mapping[str, Any]) -> bool:
         """ "the hallway last year", "diagnosed 5 years ago": a date, not how long it lasted
-        (unless introduced: "since last year", "started two years ago")."""
+        (unless introduced: "since last year", "started two years ago").
+        """
         at = e.get("start")
         value = str(e.get("value") or e.get("text") or "")
         days = parse_duration(value, strict=True)
@@ -288,7 +290,8 @@ def _hits(
     tokens: tuple[str, ...], present: tuple[Phrase, ...], absent: tuple[Phrase, ...]
 ) -> tuple[list[Hit], bool]:
     """Hits of the ``present`` phrases not inside a stated ``absent`` phrase, and whether an
-    ``absent`` phrase was stated ("fine at rest" is not "at rest")."""
+    ``absent`` phrase was stated ("fine at rest" is not "at rest").
+    """
     termset = load_termset()
     denials = [h for h in find(tokens, absent, termset) if h.polarity == "present"]
     covered = {i for h in denials for i in range(h.start, h.end)}
@@ -422,7 +425,8 @@ def _other_content(question: Question, reading: Reading) -> tuple[bool, bool, bo
     """(says yes to another question, names an unrelated symptom, states a modifier).
 
     A symptom of the same kind as the one asked about ("queasy" to "have you been sick?") is
-    not something else."""
+    not something else.
+    """
     other_yes = any(q != question.id and a == "yes" for q, a in reading.stated.items())
     lexicon = load_lexicon()
     near = {c for s in question.yes_symptoms for c in lexicon.categories_of(s)}

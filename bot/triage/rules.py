@@ -36,6 +36,7 @@ class Rule:
     cases: tuple[RuleCase, ...] = ()
 
     def fires(self, findings: Findings) -> bool:
+        """Whether the rule's condition holds for these findings."""
         return self.when.holds(findings)
 
 
@@ -46,12 +47,14 @@ class RuleSet:
     named: Mapping[str, Condition]
 
     def by_id(self, rule_id: str) -> Rule:
+        """The rule with this id; KeyError when there is none."""
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
 
     def referenced_questions(self) -> frozenset[str]:
+        """Every question id that some rule's condition reads."""
         refs: set[str] = set()
         for rule in self.rules:
             refs |= rule.when.references.questions

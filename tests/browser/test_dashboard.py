@@ -48,10 +48,7 @@ def _seed(url: str) -> None:
             {"entity": "symptom", "value": "numbness", "start": 48, "end": 52},
         ],
     )
-    newest.bot(
-        "Have you had any new trouble passing urine or controlling your bowels?",
-        buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-    )
+    newest.ask_yes_no("Have you had any new trouble passing urine or controlling your bowels?")
     newest.user("bit of both actually", "inform", 0.41)
     newest.disposition(
         "emergency",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,17 +155,7 @@ def test_rasa_webchat_converses_through_the_socketio_door(
     assert session_id(page) == sid
 
     # 4. The conversation appears in the clinician dashboard, as an emergency.
-    bot = str(Path(sys.executable).with_name("bot"))
-    made = subprocess.run(
-        [bot, "clinician", "add", "webchat-nurse"],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        env=stack.env,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stderr
+    stack.add_clinician("webchat-nurse", PASSWORD)
     dashboard = page.context.new_page()
     dashboard.goto(f"{door.url}/clinician")
     dashboard.fill("input[name=username]", "webchat-nurse")

@@ -121,10 +121,7 @@ def conversations(engine) -> dict[str, Conversation]:
             {"entity": "symptom", "value": "numbness", "start": 27, "end": 31},
         ],
     )
-    emergency.bot(
-        "Do you have any new problems with your bladder or bowels?",
-        buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-    )
+    emergency.ask_yes_no("Do you have any new problems with your bladder or bowels?")
     emergency.user("yes", "affirm", 0.95)
     emergency.disposition(
         "emergency",

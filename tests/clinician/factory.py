@@ -28,6 +28,9 @@ def create_events_table(url: str) -> None:
     store.engine.dispose()
 
 
+YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+
 @dataclass
 class Conversation:
     sender_id: str
@@ -99,6 +102,10 @@ class Conversation:
         )
         self._add("user_featurization", {"use_text_for_featurization": False})
         return self
+
+    def ask_yes_no(self, question: str) -> Conversation:
+        """The bot asks a yes/no question with the Yes and No buttons triage offers."""
+        return self.bot(question, buttons=YES_NO_BUTTONS)
 
     def bot(
         self,

@@ -4,6 +4,8 @@ benchmarks use too (``ops.local_stack``)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -22,6 +24,20 @@ class Stack(LocalStack):
         if session_id:
             body["session_id"] = session_id
         return httpx.post(f"{self.gateway_url}/api/v1/chat", json=body, timeout=60, **kw)
+
+    def add_clinician(self, username: str, password: str) -> None:
+        """``bot clinician add`` against this stack's database, the password on stdin."""
+        bot = str(Path(sys.executable).with_name("bot"))
+        made = subprocess.run(
+            [bot, "clinician", "add", username],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=Path(__file__).resolve().parents[2],
+            timeout=120,
+        )
+        assert made.returncode == 0, made.stderr
 
 
 def start_stack(tmp: Path, **extra_env: str) -> Stack:

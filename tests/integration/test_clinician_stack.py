@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import httpx
 import pytest
 
-from tests.conftest import ROOT
 from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -26,17 +21,7 @@ def test_a_real_conversation_reaches_the_clinician_api(stack: Stack):
     # not offer as a button is text, not a payload (issue 15).
     assert stack.chat("i want to talk to a nurse", session_id).status_code == 200
 
-    bot = str(Path(sys.executable).with_name("bot"))
-    made = subprocess.run(
-        [bot, "clinician", "add", "int-nurse"],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        env=stack.env,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stderr
+    stack.add_clinician("int-nurse", PASSWORD)
 
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
         assert client.get("/api/v1/clinician/conversations").status_code == 401

@@ -6,14 +6,10 @@ the same conversations, the same tracker store, the same refusals."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT
 from tests.integration.conftest import Stack
 from tests.socket_client import SocketChat
 
@@ -137,17 +133,7 @@ def test_socketio_conversation_shows_in_the_clinician_api_and_no_text_in_logs(st
         chat.say(RED_FLAG)
         ack, _ = chat.say(f"and a {marker} in my knee")
         assert ack["status"] == 200
-    bot = str(Path(sys.executable).with_name("bot"))
-    made = subprocess.run(
-        [bot, "clinician", "add", "sio-nurse"],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        env=stack.env,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert made.returncode == 0, made.stderr
+    stack.add_clinician("sio-nurse", PASSWORD)
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
         login = client.post(
             "/api/v1/clinician/login", json={"username": "sio-nurse", "password": PASSWORD}
