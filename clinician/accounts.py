@@ -35,16 +35,19 @@ class Account:
 
     @property
     def is_admin(self) -> bool:
+        """Whether the account has the admin role."""
         return self.role == "admin"
 
 
 def validate_username(username: str) -> str:
+    """The username when it is 3-64 allowed characters; AccountError otherwise."""
     if not USERNAME_PATTERN.match(username or ""):
         raise AccountError("username: 3-64 characters of letters, digits, '.', '_', '-' or '@'")
     return username
 
 
 def validate_password(password: str, username: str = "") -> str:
+    """The password when long enough, not too long and not the username."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError(f"password: at least {MIN_PASSWORD_CHARS} characters")
     if len(password) > MAX_PASSWORD_CHARS:
@@ -57,6 +60,7 @@ def validate_password(password: str, username: str = "") -> str:
 def create_account(
     engine: Engine, username: str, password: str, role: str = "clinician"
 ) -> Account:
+    """Create an account with an Argon2 hash of the password."""
     validate_username(username)
     validate_password(password, username)
     if role not in ROLES:
@@ -80,6 +84,7 @@ def create_account(
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
+    """Replace an account's password (checked like a new one)."""
     validate_password(password, username)
     with engine.begin() as conn:
         updated = conn.execute(
@@ -92,6 +97,7 @@ def set_password(engine: Engine, username: str, password: str) -> None:
 
 
 def list_accounts(engine: Engine) -> list[dict]:
+    """Every account's username, role and whether it is active, by username."""
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(accounts.c.username, accounts.c.role, accounts.c.active).order_by(
@@ -102,6 +108,7 @@ def list_accounts(engine: Engine) -> list[dict]:
 
 
 def get_account(engine: Engine, account_id: int) -> Account | None:
+    """The active account with this id, or None."""
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(accounts.c.id, accounts.c.username, accounts.c.role).where(

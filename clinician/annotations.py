@@ -54,6 +54,7 @@ def add_flag(
 
 
 def add_note(engine: Engine, sender_id: str, body: str, by: str) -> dict[str, Any]:
+    """Store a clinician's note on a conversation."""
     body = (body or "").strip()
     if not body:
         raise AnnotationError("note: must not be empty")
@@ -66,6 +67,7 @@ def add_note(engine: Engine, sender_id: str, body: str, by: str) -> dict[str, An
 
 
 def for_conversation(engine: Engine, sender_id: str) -> dict[str, list[dict[str, Any]]]:
+    """A conversation's flags and notes."""
     with engine.connect() as conn:
         flag_rows = conn.execute(
             sa.select(flags).where(flags.c.sender_id == sender_id).order_by(flags.c.id)

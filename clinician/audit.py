@@ -48,6 +48,7 @@ def record(
     detail: dict[str, Any] | None = None,
     client: str | None = None,
 ) -> None:
+    """Append one entry to the audit log (unknown actions are refused)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     with engine.begin() as conn:

@@ -36,6 +36,7 @@ class Policy:
 
     @classmethod
     def from_settings(cls, settings) -> Policy:
+        """The session and login-throttling policy from the settings."""
         return cls(
             idle_seconds=settings.clinician_session_idle_minutes * 60.0,
             max_seconds=settings.clinician_session_max_hours * 3600.0,
@@ -123,11 +124,13 @@ def load_session(
 
 
 def end_session(engine: Engine, token: str) -> None:
+    """End a session (logout)."""
     with engine.begin() as conn:
         conn.execute(sessions.delete().where(sessions.c.token_hash == _hash(token)))
 
 
 def purge_expired(engine: Engine, policy: Policy, now: float | None = None) -> int:
+    """Delete idle or too-old sessions and old login attempts; the sessions removed."""
     now = time.time() if now is None else now
     with engine.begin() as conn:
         removed = conn.execute(
@@ -145,19 +148,23 @@ def purge_expired(engine: Engine, policy: Policy, now: float | None = None) -> i
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:
+    """Whether the CSRF token sent matches the session's, compared in constant time."""
     return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
 
 
 # The login form's signed double-submit token.
 def new_login_nonce() -> str:
+    """A fresh random nonce for the login form."""
     return secrets.token_urlsafe(24)
 
 
 def sign_login_nonce(secret: str, nonce: str) -> str:
+    """The HMAC of a login nonce under the server's secret."""
     return hmac.new(secret.encode(), b"clinician-login:" + nonce.encode(), "sha256").hexdigest()
 
 
 def login_token_valid(secret: str, nonce: str | None, token: str | None) -> bool:
+    """Whether the login form's token is the signature of its nonce."""
     if not nonce or not token or len(nonce) > 128:
         return False
     return hmac.compare_digest(sign_login_nonce(secret, nonce), str(token))
@@ -204,6 +211,7 @@ def throttled_for(
 def record_attempt(
     engine: Engine, username: str, client: str, success: bool, now: float | None = None
 ) -> None:
+    """Record one login attempt (for throttling), username and client truncated."""
     with engine.begin() as conn:
         conn.execute(
             login_attempts.insert().values(

@@ -15,6 +15,7 @@ _lock = threading.Lock()
 
 
 def alembic_config() -> Config:
+    """Alembic's configuration for the clinician migrations."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -29,6 +30,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """Revert the clinician tables to a revision."""
     config = alembic_config()
     with _lock, engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -36,6 +38,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current(engine: Engine) -> str | None:
+    """The clinician tables' current migration revision (None before the first)."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:

@@ -25,6 +25,7 @@ _MARKUP = str.maketrans({"[": "(", "]": ")", "{": "(", "}": ")"})
 
 
 def clean_example(text: str) -> str:
+    """A flagged message as a training example: no markup, printable, single spaces."""
     printable = "".join(ch if ch.isprintable() else " " for ch in text.translate(_MARKUP))
     return " ".join(printable.split())
 
@@ -48,7 +49,7 @@ def _training_examples(nlu_path: Path | None) -> set[str]:
 
 
 def reviewed_examples(engine: Engine, nlu_path: Path | None = None) -> dict[str, list[str]]:
-    """intent -> corrected example texts, in intent order of the vocabulary."""
+    """Intent -> corrected example texts, in intent order of the vocabulary."""
     latest = (
         sa.select(flags.c.event_id, sa.func.max(flags.c.id).label("flag_id"))
         .group_by(flags.c.event_id)
@@ -87,6 +88,7 @@ def reviewed_examples(engine: Engine, nlu_path: Path | None = None) -> dict[str,
 
 
 def to_yaml(examples: dict[str, list[str]]) -> str:
+    """Rasa NLU YAML with one block per intent."""
     lines = [
         "# Messages clinicians flagged as misunderstood, under the intent they gave.",
         "# Review each one, then merge into data/nlu.yml (`bot nlu export-reviewed`).",

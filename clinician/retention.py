@@ -29,10 +29,12 @@ class RetentionReport:
     dry_run: bool = False
 
     def as_dict(self) -> dict:
+        """The report as a plain dict (for JSON output)."""
         return asdict(self)
 
 
 def expired_conversations(engine: Engine, cutoff: float) -> list[str]:
+    """Conversations whose last event is older than the cutoff."""
     if not sa.inspect(engine).has_table("events"):
         return []
     with engine.connect() as conn:
@@ -45,6 +47,7 @@ def expired_conversations(engine: Engine, cutoff: float) -> list[str]:
 
 
 def apply(engine: Engine, days: int, now: float | None = None, dry_run: bool = False):
+    """Delete (or, dry, count) the events, flags and notes of expired conversations."""
     now = time.time() if now is None else now
     report = RetentionReport(cutoff=now - days * 86400.0, dry_run=dry_run)
     expired = expired_conversations(engine, report.cutoff)

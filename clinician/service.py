@@ -35,4 +35,5 @@ class ClinicianService:
         )
 
     def refresh(self) -> None:
+        """Bring the conversation summaries up to date with the tracker store."""
         self.refresher(self.engine)

@@ -227,6 +227,7 @@ class Filters:
         flagged: bool | None = None,
         q: str | None = None,
     ) -> Filters:
+        """Filters from query parameters; FilterError names a bad one."""
         raw = [level] if isinstance(level, str) else list(level or [])
         levels = [v.strip().lower() for item in raw for v in item.split(",") if v.strip()]
         bad = [v for v in levels if v not in (*LEVELS, "none")]
@@ -259,6 +260,7 @@ class Filters:
         return out
 
     def where(self) -> list:
+        """The SQL conditions on the summary table."""
         c = conversations.c
         clauses: list = []
         if self.levels:
@@ -351,6 +353,7 @@ def iter_all(engine: Engine, filters: Filters, batch: int = 1000):
 
 
 def get_summary(engine: Engine, sender_id: str) -> dict[str, Any] | None:
+    """One conversation's summary row, or None."""
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(*LIST_COLUMNS).where(conversations.c.sender_id == sender_id)
@@ -360,7 +363,8 @@ def get_summary(engine: Engine, sender_id: str) -> dict[str, Any] | None:
 
 def weekly_counts(engine: Engine, filters: Filters, weeks: int = 12) -> list[dict[str, Any]]:
     """Conversations per triage level per week (UTC, Monday first) for the last weeks that
-    have any conversation matching the filters."""
+    have any conversation matching the filters.
+    """
     where = filters.where()
     c = conversations.c
     with engine.connect() as conn:
@@ -387,6 +391,7 @@ def weekly_counts(engine: Engine, filters: Filters, weeks: int = 12) -> list[dic
 
 
 def known_symptoms(engine: Engine) -> list[str]:
+    """Every symptom some conversation has, sorted (the dashboard's filter list)."""
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(conversation_symptoms.c.symptom)
@@ -404,6 +409,7 @@ class Refresher:
         self._last = 0.0
 
     def __call__(self, engine: Engine, force: bool = False) -> None:
+        """Refresh unless the last refresh is more recent than the interval (or ``force``)."""
         now = time.monotonic()
         if force or now - self._last >= self.min_interval:
             refresh(engine)

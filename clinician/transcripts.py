@@ -42,10 +42,12 @@ ATTENTION_SLOT = "clinician_attention"
 
 
 def week_of(timestamp: float) -> int:
+    """The week number (weeks start on Mondays, UTC) of a time."""
     return int((timestamp - MONDAY_OFFSET) // WEEK_SECONDS)
 
 
 def week_start(week: int) -> float:
+    """The start of a week number, as a Unix time."""
     return week * WEEK_SECONDS + MONDAY_OFFSET
 
 
@@ -139,13 +141,16 @@ class Summary:
 
     @property
     def level(self) -> str | None:
+        """The conversation's highest level name, or None before any disposition."""
         return RANK_LEVEL.get(self.level_rank)
 
     @property
     def shown_symptoms(self) -> list[str]:
+        """The dispositions' symptoms, else the ones mentioned and not negated."""
         return self.symptoms or self.mentioned
 
     def row(self) -> dict[str, Any]:
+        """The summary as a row of the summary table."""
         return {
             "sender_id": self.sender_id,
             "started_at": self.started_at,
@@ -215,6 +220,7 @@ def summarize(sender_id: str, rows: list[EventRow], event_count: int | None = No
 
 
 def read_events(conn: Connection, sender_id: str) -> list[EventRow]:
+    """A conversation's events of the types read here, in order."""
     rows = conn.execute(
         sa.select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data)
         .where(events.c.sender_id == sender_id, events.c.type_name.in_(READ_TYPES))
