@@ -58,6 +58,7 @@ def chat(
 
 
 def prompt_lines() -> Iterable[str]:
+    """Lines typed at the terminal prompt, until end of input."""
     interactive = sys.stdin.isatty()
     while True:
         try:

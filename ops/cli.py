@@ -85,7 +85,8 @@ def evaluate(
 ) -> None:
     """Measure the current model on the frozen held-out sets (per intent, with k-fold
     cross-validation beside), out-of-scope and negated-only messages, calibration and parse
-    time; write a report to the reports folder; fail under the EVAL_* thresholds."""
+    time; write a report to the reports folder; fail under the EVAL_* thresholds.
+    """
     from ops.evaluation import (
         cross_validate,
         evaluate_model,

@@ -64,6 +64,7 @@ class Report:
     pairs: tuple[tuple[str, str], ...] = ()  # (expected, predicted) for every message
 
     def table(self) -> str:
+        """The per-intent precision, recall and F1 as a Markdown table."""
         lines = [f"{'intent':28} {'prec':>6} {'rec':>6} {'f1':>6} {'n':>4}"]
         for s in self.per_intent:
             lines.append(
@@ -107,6 +108,7 @@ def score(pairs: Sequence[tuple[str, str]], texts: Sequence[str] | None = None) 
 
 
 def evaluate(parse: Callable[[str], str], examples: Iterable[Example]) -> Report:
+    """Score a parser on labelled examples."""
     examples = list(examples)
     predicted = [parse(ex.text) for ex in examples]
     return score(
@@ -118,7 +120,8 @@ def evaluate(parse: Callable[[str], str], examples: Iterable[Example]) -> Report
 @dataclass(frozen=True)
 class Prediction:
     """What the model made of one message: the final intent (``nlu_fallback`` included) and
-    its confidence, and the classifier's own best intent before any fallback."""
+    its confidence, and the classifier's own best intent before any fallback.
+    """
 
     intent: str
     confidence: float
@@ -143,7 +146,8 @@ def prediction_from_parse(result: dict, parse_ms: float = 0.0) -> Prediction:
 
 def model_predictor(model_path: Path) -> Callable[[str], Prediction]:
     """A function text -> :class:`Prediction`, parsing with a trained Rasa model in-process
-    (what ``POST /model/parse`` does, without the HTTP hop), timed per message."""
+    (what ``POST /model/parse`` does, without the HTTP hop), timed per message.
+    """
     import logging
     import time
 
@@ -174,7 +178,8 @@ def model_parser(model_path: Path) -> Callable[[str], str]:
 def lenient(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The pairs with ``nlu_fallback`` counted right for ``out_of_scope`` messages (the bot then
     says it did not understand, which is a right answer to them); everywhere else the fallback
-    stays wrong, as in the strict count."""
+    stays wrong, as in the strict count.
+    """
     return [(e, e if e == "out_of_scope" and p == FALLBACK else p) for e, p in pairs]
 
 
@@ -192,7 +197,8 @@ def calibration(
 ) -> tuple[list[CalibrationBin], float]:
     """Reliability of the classifier's top-intent confidence (before any fallback): equal-width
     confidence bins, and the expected calibration error (bin-size-weighted mean of
-    |accuracy - confidence|)."""
+    |accuracy - confidence|).
+    """
     if not predictions:
         raise ValueError("nothing to calibrate")
     table, ece = [], 0.0
@@ -213,6 +219,7 @@ def calibration(
 
 
 def calibration_table(bins: Sequence[CalibrationBin]) -> str:
+    """The reliability table of top-intent confidence, as Markdown."""
     lines = [f"{'confidence':12} {'n':>4} {'mean conf':>10} {'accuracy':>9}"]
     lines += [
         f"{b.low:.1f}-{b.high:.1f}     {b.count:4d} {b.confidence:10.3f} {b.accuracy:9.3f}"
@@ -235,7 +242,8 @@ class HeldoutResult:
     @property
     def out_of_scope_as_symptom(self) -> tuple[int, int, int]:
         """(out_of_scope messages, classified as a symptom report, of those at or above the
-        fallback threshold)."""
+        fallback threshold).
+        """
         from bot.vocabulary import SYMPTOM_INTENTS
 
         oos = [
@@ -253,6 +261,7 @@ class HeldoutResult:
 
     @property
     def parse_ms(self) -> list[float]:
+        """Parse time of each held-out message, in milliseconds."""
         return [p.parse_ms for p in self.predictions]
 
 
@@ -285,6 +294,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def confusion_matrix(pairs: Sequence[tuple[str, str]]) -> tuple[list[str], list[list[int]]]:
+    """The labels and the counts of (expected, predicted) pairs."""
     labels = sorted({e for e, _ in pairs} | {p for _, p in pairs})
     index = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(labels) for _ in labels]
@@ -522,7 +532,8 @@ def evaluate_model(
 
 def summary_lines(ev: Evaluation) -> list[str]:
     """The headline figures, one per line (strict: nlu_fallback is wrong for every message;
-    lenient: it is right for out_of_scope messages)."""
+    lenient: it is right for out_of_scope messages).
+    """
     lines = []
     for r in (*ev.sets, ev.combined):
         lines.append(
@@ -573,7 +584,8 @@ def per_intent_table(report: Report, cv: CrossValidation | None) -> str:
 
 def markdown_report(ev: Evaluation, model_name: str, cv: CrossValidation | None) -> str:
     """The full report: headline figures, per intent with CV beside, calibration, confusions.
-    Lists no held-out message: the sets are for measuring, not for reading errors from."""
+    Lists no held-out message: the sets are for measuring, not for reading errors from.
+    """
     lines = [
         "# NLU evaluation",
         "",
@@ -651,7 +663,8 @@ def html_report(markdown: str) -> str:
 
 def _main() -> None:
     """``python -m ops.evaluation MODEL NLU_FILE``: prints one JSON line,
-    ``{"expected": [...], "predictions": [{intent, confidence, top_intent, ...}, ...]}``."""
+    ``{"expected": [...], "predictions": [{intent, confidence, top_intent, ...}, ...]}``.
+    """
     import json
     import sys
     from dataclasses import asdict

@@ -51,7 +51,8 @@ def listening_pids(ports: dict[str, int]) -> dict[str, int]:
 def free_ports(count: int, attempts: int = 100) -> int:
     """The first of ``count`` consecutive free ports (Rasa replicas listen on consecutive
     ports). The kernel hands out single ports only, and the one after it is often some
-    client's connection, so each candidate run is checked by binding every port of it."""
+    client's connection, so each candidate run is checked by binding every port of it.
+    """
     for _ in range(attempts):
         first = free_port()
         if all(_bindable(first + i) for i in range(1, count)):
@@ -81,14 +82,17 @@ class LocalStack:
 
     @property
     def gateway_url(self) -> str:
+        """The launched gateway's base URL."""
         return f"http://127.0.0.1:{self.ports['gateway']}"
 
     @property
     def rasa_url(self) -> str:
+        """The launched (first) Rasa server's base URL."""
         return f"http://127.0.0.1:{self.ports['rasa']}"
 
     @property
     def action_url(self) -> str:
+        """The launched action server's base URL."""
         return f"http://127.0.0.1:{self.ports['actions']}"
 
     @property
@@ -97,6 +101,7 @@ class LocalStack:
         return self.state_dir / "rasa.db"
 
     def logs(self) -> str:
+        """Everything the stack has logged so far."""
         return self.log_path.read_text(errors="replace")
 
     def pids(self) -> dict[str, int]:
@@ -104,6 +109,7 @@ class LocalStack:
         return listening_pids(self.ports)
 
     def rss_mb(self) -> dict[str, float]:
+        """Resident memory of each server process, in MiB."""
         return {
             name: psutil.Process(pid).memory_info().rss / 2**20 for name, pid in self.pids().items()
         }
@@ -125,7 +131,8 @@ S = TypeVar("S", bound=LocalStack)
 
 def stack_env(state_dir: Path, ports: dict[str, int], **extra: str) -> dict[str, str]:
     """The environment of a launched stack: its state folder and ports, rate limits off
-    (tests and load generators send from one address), then ``extra``."""
+    (tests and load generators send from one address), then ``extra``.
+    """
     return {
         **os.environ,
         "STATE_DIR": str(state_dir),
@@ -146,7 +153,8 @@ def launch(
     **extra_env: str,
 ) -> S:
     """Starts ``bot run`` on free loopback ports and returns once it is ready, as an instance
-    of ``stack_class``; on failure stops it and raises with the end of its log."""
+    of ``stack_class``; on failure stops it and raises with the end of its log.
+    """
     replicas = int(extra_env.get("RASA_REPLICAS") or os.environ.get("RASA_REPLICAS") or 1)
     ports = {"rasa": free_ports(replicas)}
     taken = set(range(ports["rasa"], ports["rasa"] + replicas))

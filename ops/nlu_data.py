@@ -30,6 +30,7 @@ class NluExample:
 
     @property
     def plain(self) -> str:
+        """The example's text without its entity annotations."""
         return _ANNOTATION.sub(r"\1", self.text)
 
     @property
@@ -40,7 +41,8 @@ class NluExample:
 
 def normalise(text: str) -> str:
     """Lowercase letters and digits, single spaces; a message with neither (``???``, emoji)
-    keeps its own characters, so two such messages are not taken for one another."""
+    keeps its own characters, so two such messages are not taken for one another.
+    """
     kept = "".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace())
     return " ".join(kept.split()) or " ".join(text.split())
 
@@ -100,7 +102,8 @@ def _mapping_value(node: yaml.Node, key: str) -> yaml.Node | None:
 
 def check_examples(examples: Iterable[NluExample], intents: Iterable[str], path: Path) -> list[str]:
     """Problems: unknown intents, intents without examples, one message under two intents,
-    duplicates within an intent."""
+    duplicates within an intent.
+    """
     examples = list(examples)
     intents = list(intents)
     problems: list[str] = []
@@ -129,6 +132,7 @@ def check_examples(examples: Iterable[NluExample], intents: Iterable[str], path:
 def check_heldout(
     training: Iterable[NluExample], heldout: Iterable[NluExample], path: Path
 ) -> list[str]:
+    """A problem line for every held-out message that is also in the training data."""
     keys = {ex.key for ex in training}
     return [
         f"{path}:{ex.line}: held-out message is also in the training data: {ex.plain!r}"
@@ -141,7 +145,8 @@ def merge_examples(
     nlu_path: Path, additions: Iterable[NluExample], intents: Iterable[str]
 ) -> tuple[int, list[str]]:
     """Appends new examples under their intents in ``nlu_path``; refuses the whole merge when
-    any addition has an unknown intent or is already in the data. Returns (added, problems)."""
+    any addition has an unknown intent or is already in the data. Returns (added, problems).
+    """
     existing = read_examples(nlu_path)
     intents = set(intents)
     known = {ex.key: ex for ex in existing}

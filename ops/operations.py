@@ -44,6 +44,7 @@ def loaded_model(settings: Settings) -> str | None:
 
 
 def load(settings: Settings, model: Path) -> None:
+    """Load a model into the running Rasa server (OperationError when it refuses)."""
     try:
         response = httpx.put(
             f"{settings.rasa_url}/model",

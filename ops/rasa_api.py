@@ -12,6 +12,7 @@ import jwt
 
 
 def admin_token(secret: str, ttl_seconds: int = 300) -> str:
+    """A short-lived JWT for Rasa's HTTP API, signed with the shared secret."""
     payload = {
         "user": {"username": "bot-cli", "role": "admin"},
         "exp": int(time.time()) + ttl_seconds,
@@ -20,4 +21,5 @@ def admin_token(secret: str, ttl_seconds: int = 300) -> str:
 
 
 def auth_headers(secret: str) -> dict[str, str]:
+    """The Authorization header for Rasa's HTTP API."""
     return {"Authorization": f"Bearer {admin_token(secret)}"}

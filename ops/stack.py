@@ -72,7 +72,8 @@ def supervised(
     warm_up_url: str | None = None,
 ) -> list[str]:
     """The command under ops.supervise, which restarts it if it dies, or hangs when ``watch``
-    is given (see that module), recording restarts under ``settings.supervise_dir``."""
+    is given (see that module), recording restarts under ``settings.supervise_dir``.
+    """
     options: list[str] = []
     if name:
         options += ["--name", name]
@@ -88,6 +89,7 @@ def supervised(
 
 
 def rasa_command(settings: Settings, model: Path, jwt_secret: str, replica: int = 0) -> list[str]:
+    """The command that runs one Rasa server replica on its port."""
     return [
         *rasa_cli(),
         "run",
@@ -110,6 +112,7 @@ def rasa_command(settings: Settings, model: Path, jwt_secret: str, replica: int 
 
 
 def action_command(settings: Settings) -> list[str]:
+    """The command that runs the action server."""
     return [
         _bin("python"),
         "-m",
@@ -122,6 +125,7 @@ def action_command(settings: Settings) -> list[str]:
 
 
 def gateway_command(settings: Settings) -> list[str]:
+    """The command that runs the gateway (uvicorn, as `make run` does)."""
     return [
         _bin("python"),
         "-m",
@@ -149,7 +153,8 @@ def gateway_command(settings: Settings) -> list[str]:
 
 def warm_up(settings: Settings, jwt_secret: str) -> None:
     """Parses one message on every Rasa replica, so TensorFlow traces its graphs now rather
-    than during the first person's first message (about 8 s on a fresh process)."""
+    than during the first person's first message (about 8 s on a fresh process).
+    """
     from ops.rasa_api import auth_headers
 
     for url in settings.rasa_urls:
@@ -204,6 +209,7 @@ def _announce_when_ready(
 
 
 def run_stack(settings: Settings, model: Path) -> int:
+    """Run Rasa, the action server and the gateway under honcho until interrupted."""
     from honcho.manager import Manager
 
     from bot.content.console import starting
@@ -289,7 +295,8 @@ def ensure_database(url_text: str) -> None:
 
 def drop_database(url_text: str) -> None:
     """Drops the PostgreSQL database named in the URL, closing its connections first (the
-    counterpart of ``ensure_database``, for the tests' and benchmarks' own databases)."""
+    counterpart of ``ensure_database``, for the tests' and benchmarks' own databases).
+    """
     url = make_url(url_text)
     if url.get_backend_name() != "postgresql" or not url.database:
         return

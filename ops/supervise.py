@@ -65,6 +65,7 @@ class Status:
     history: list[dict] = field(default_factory=list)
 
     def write(self, path: Path | None) -> None:
+        """Write the status atomically (nothing when there is no status file)."""
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +113,8 @@ class Watchdog:
 
     def observe(self, answered: bool, now: float) -> bool:
         """Records one probe; True when the process, having answered before, has not
-        answered for ``hang_seconds``."""
+        answered for ``hang_seconds``.
+        """
         if answered:
             self.last_answer = now
             return False
@@ -162,6 +164,7 @@ def supervise(
     hang_seconds: float = DEFAULT_HANG_SECONDS,
     status_file: Path | None = None,
 ) -> int:
+    """Run a command, restarting it when it exits or hangs; its exit code when stopped."""
     stopping = False
     child: subprocess.Popen | None = None
     status = Status(name=name or Path(cmd[0]).name)
@@ -228,6 +231,7 @@ def supervise(
 
 
 def main() -> None:
+    """The supervisor's command line (``python -m ops.supervise``)."""
     args = sys.argv[1:]
     if "--" not in args:
         sys.exit("usage: python -m ops.supervise [options] -- COMMAND ...")

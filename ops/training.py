@@ -50,6 +50,7 @@ def _files(root: Path, entries: Iterable[str]) -> list[Path]:
 
 
 def inputs_hash(root: Path, entries: Iterable[str]) -> str:
+    """A short hash of the listed files' paths and contents."""
     digest = hashlib.sha256()
     for path in _files(root, entries):
         digest.update(str(path.relative_to(root)).encode())
@@ -84,6 +85,7 @@ def fallback_threshold(root: Path, config: str = "config.yml") -> float:
 
 
 def model_hash(settings: Settings) -> str:
+    """The hash of everything that shapes the model (names the model file)."""
     return inputs_hash(settings.project_root, MODEL_INPUTS)
 
 
@@ -102,6 +104,7 @@ def current_model(settings: Settings) -> Path | None:
 
 
 def prune_models(settings: Settings) -> list[Path]:
+    """Delete all but the newest MODELS_TO_KEEP models; the paths removed."""
     models = list_models(settings)
     removed = models[: max(0, len(models) - settings.models_to_keep)]
     for path in removed:
@@ -121,6 +124,7 @@ DETERMINISTIC_TRAINING_ENV = {
 
 
 def training_env() -> dict[str, str]:
+    """The environment for reproducible training (seeded, one TensorFlow thread)."""
     # Rasa's own default level is INFO (every component, every progress bar); ours is the
     # product's LOG_LEVEL default, so training prints our progress line and real problems.
     return {

@@ -27,6 +27,7 @@ HELDOUT_FILES: tuple[Path, ...] = (
 
 
 def domain_intents(domain_path: Path) -> list[str]:
+    """The intent names domain.yml declares."""
     try:
         domain = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}
     except yaml.MarkedYAMLError as err:
@@ -37,6 +38,7 @@ def domain_intents(domain_path: Path) -> list[str]:
 
 
 def check_training_data(root: Path) -> list[str]:
+    """Problems in the training data and its overlap with the held-out sets."""
     nlu_path = root / "data" / "nlu.yml"
     try:
         intents = domain_intents(root / "domain.yml")
@@ -83,6 +85,7 @@ def check_lexicon() -> list[str]:
 
 
 def check_triage_data() -> list[str]:
+    """Problems in the triage rules, questions and vocabulary taken together."""
     from bot.triage import check_consistency
 
     try:
@@ -92,6 +95,7 @@ def check_triage_data() -> list[str]:
 
 
 def rasa_validate(settings: Settings) -> tuple[int, str]:
+    """Rasa's own `data validate --fail-on-warnings`: exit code and the lines that matter."""
     from ops.stack import rasa_cli
 
     cmd = [
@@ -114,6 +118,7 @@ def rasa_validate(settings: Settings) -> tuple[int, str]:
 
 
 def validate(settings: Settings, with_rasa: bool = True) -> list[str]:
+    """Every problem found, Rasa's own validation included unless ``with_rasa`` is false."""
     root = settings.project_root
     problems = check_training_data(root) + check_lexicon() + check_triage_data()
     if with_rasa:
