@@ -33,8 +33,8 @@ from api.routes import (
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from api.socket_door import SocketDoor
 from api.turns import validation_detail
-from clinician.care_team import delivery as care_team_delivery
 from bot.settings import Settings, get_settings
+from clinician.care_team import delivery as care_team_delivery
 from clinician.service import ClinicianService
 from clinician.tracker import latest_user_message_at
 

@@ -18,8 +18,8 @@ import uuid
 
 from bench import score_conversations as player
 from bench.common import ROOT, against_gateway
-from ops.evaluation import NEGATED_SETS, load_examples
 from bot.triage.questions import load_questions
+from ops.evaluation import NEGATED_SETS, load_examples
 
 HELDOUT = ROOT / "tests" / "data" / "heldout"
 

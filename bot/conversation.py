@@ -386,7 +386,8 @@ def questions_asked(state: TriageState) -> list[str]:
 
 def answers_recorded(state: TriageState) -> list[dict[str, Any]]:
     """Each question asked, with the answer the bot recorded for it (``yes``, ``no``,
-    ``unknown``, a duration in days...; None when it was never answered), for the record."""
+    ``unknown``, a duration in days...; None when it was never answered), for the record.
+    """
     out = []
     for qid in state.asked:
         if qid == CLARIFY:

@@ -119,7 +119,8 @@ def session_context(session_id: str | None) -> Iterator[None]:
 
 def quiet_third_party(preload: tuple[str, ...] = ()) -> None:
     """Ignores the known third-party warnings and notices (call before importing them).
-    ``preload``: modules of ``FILTER_RESETTING_IMPORTS`` this process uses anyway."""
+    ``preload``: modules of ``FILTER_RESETTING_IMPORTS`` this process uses anyway.
+    """
     for key, value in THIRD_PARTY_ENV.items():
         os.environ.setdefault(key, value)
     _install_filters()
@@ -179,7 +180,8 @@ def event_of(record: logging.LogRecord) -> tuple[str, str | None]:
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record with exactly ``JSON_FIELDS`` (plus ``error``, the
-    exception's type, for a record that carries one)."""
+    exception's type, for a record that carries one).
+    """
 
     def __init__(self, process: str) -> None:
         super().__init__()
@@ -221,7 +223,8 @@ class TextFormatter(logging.Formatter):
 
 def configure(process: str, level: int | None = None) -> None:
     """Sends every log record of this process to one stderr handler in ``LOG_FORMAT``, at
-    ``LOG_LEVEL``; Rasa's structlog events go through the same handler."""
+    ``LOG_LEVEL``; Rasa's structlog events go through the same handler.
+    """
     level = level_from_env() if level is None else level
     formatter: logging.Formatter = JsonFormatter(process) if json_from_env() else TextFormatter()
     handler = logging.StreamHandler(sys.stderr)
@@ -248,7 +251,8 @@ def configure(process: str, level: int | None = None) -> None:
 
 def _route_structlog(level: int) -> None:
     """Rasa's structlog events reach the stdlib handler as dicts, rendered by our formatter
-    (instead of Rasa's renderer, which prints every key, message text included)."""
+    (instead of Rasa's renderer, which prints every key, message text included).
+    """
     try:
         import structlog
     except ImportError:  # the gateway's environment always has it; be safe anyway

@@ -7,27 +7,14 @@ import sys
 from pathlib import Path
 
 import typer
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
 
-from bot.settings import Settings, get_settings
+from bot.settings import get_settings
+from clinician.migrate import open_store
 
 clinician_app = typer.Typer(
     help="Clinician accounts (there is no default account).", no_args_is_help=True
 )
 retention_app = typer.Typer(help="Delete conversations older than RETENTION_DAYS.")
-
-
-def open_store(settings: Settings) -> Engine:
-    """The tracker store's database, with the clinician tables migrated to the newest version."""
-    from clinician.migrate import upgrade
-
-    url = settings.effective_tracker_store_url
-    if url.startswith("sqlite:///"):
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    upgrade(engine)
-    return engine
 
 
 def read_password(confirm: bool = True) -> str:

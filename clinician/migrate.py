@@ -6,9 +6,10 @@ import threading
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 _lock = threading.Lock()
@@ -46,3 +47,13 @@ def current(engine: Engine) -> str | None:
             connection, opts={"version_table": "clinician_alembic_version"}
         )
         return context.get_current_revision()
+
+
+def open_store(settings: Settings) -> Engine:
+    """The tracker store's database, with the clinician tables migrated to the newest version."""
+    url = settings.effective_tracker_store_url
+    if url.startswith("sqlite:///"):
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    upgrade(engine)
+    return engine

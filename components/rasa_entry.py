@@ -40,7 +40,7 @@ def main() -> None:
     record_failed_custom_actions(get_settings().action_timeout_seconds)
     bound_actions_per_turn()
     payloads_only_when_offered()
-    from ops.training_progress import install_progress_hook
+    from components.training_progress import install_progress_hook
 
     install_progress_hook()
     _log_through_bot_logs()

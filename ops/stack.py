@@ -169,7 +169,8 @@ def warm_up(settings: Settings, jwt_secret: str) -> None:
 
 def has_clinician_account(settings: Settings) -> bool:
     """Whether the store holds any clinician account (True when it cannot tell: the hint
-    is for a fresh installation, not for a store that is briefly unreachable)."""
+    is for a fresh installation, not for a store that is briefly unreachable).
+    """
     import sqlalchemy as sa
 
     from clinician.accounts import list_accounts

@@ -160,7 +160,7 @@ def train(settings: Settings, force: bool = False) -> Path:
         name,
         "--force",
     ]
-    from ops.training_progress import TIMINGS_FILE, TRAINING_PROGRESS_ENV, ProgressPrinter
+    from components.training_progress import TIMINGS_FILE, TRAINING_PROGRESS_ENV, ProgressPrinter
 
     started = time.monotonic()
     progress = settings.models_dir / f".{name}.progress"

@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.routes.widget import TEMPLATES_DIR, _serve, load_asset
+from bot.settings import Settings
 from clinician.care_team import summary_page
 from clinician.transcripts import read_events, transcript_turns
-from bot.settings import Settings
 
 router = APIRouter(tags=["summary"])
 

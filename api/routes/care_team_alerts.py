@@ -20,8 +20,8 @@ from api.routes.care_team_common import (
     record,
     service,
 )
-from clinician.care_team import outbox
 from clinician import auth
+from clinician.care_team import outbox
 
 ALERT_ID = Path(..., min_length=1, max_length=36, description="The alert's id.")
 PAGE_SIZE = 100

@@ -8,7 +8,8 @@ FIRST_ACCOUNT_COMMAND = ".venv/bin/bot clinician add USERNAME --role admin"
 
 def ready_block(seconds: float, gateway_url: str, has_clinician_account: bool) -> str:
     """The block printed when the product is ready: where to go, what to do first, how to
-    stop. Starts with ``ops.local_stack.READY_ANNOUNCEMENT``."""
+    stop. Starts with ``ops.local_stack.READY_ANNOUNCEMENT``.
+    """
     lines = [
         f"==> ready in {seconds:.0f} s",
         f"    demo page   {gateway_url}/",

@@ -486,7 +486,8 @@ def categories_of(reading: Reading) -> frozenset[str]:
 
 def negated_categories(reading: Reading) -> frozenset[str]:
     """Categories of symptoms mentioned only negated ("no headache, but ..."), and of the
-    body sites said to be fine ("my back is fine": the site's line of pain questions)."""
+    body sites said to be fine ("my back is fine": the site's line of pain questions).
+    """
     if not reading.absent_symptoms and not reading.denied_sites:
         return frozenset()
     lexicon = load_lexicon()

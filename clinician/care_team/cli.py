@@ -14,10 +14,10 @@ alerts_app = typer.Typer(help="Alerts to the care team (webhook and e-mail).", n
 @alerts_app.command("test")
 def send_test() -> None:
     """Send a test alert now (marked "test": true) and say what each receiver did."""
+    from clinician import audit
     from clinician.care_team import outbox
     from clinician.care_team.delivery import Dispatcher
-    from clinician import audit
-    from clinician.cli import open_store
+    from clinician.migrate import open_store
 
     settings = get_settings()
     if not settings.alerts_configured:

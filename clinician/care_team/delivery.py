@@ -14,10 +14,10 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.settings import Settings
+from clinician import audit
 from clinician.care_team import outbox
 from clinician.care_team.senders import DeliveryError, Sender, senders
-from clinician import audit
-from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.settings import Settings
 from clinician.care_team.schema import alerts, deliveries, scan_state
 from clinician.schema import events
-from bot.settings import Settings
 
 DISPOSITION = "triage.disposition"
 CLINICIAN_REQUESTED = "clinician.requested"
@@ -342,7 +342,8 @@ def claim(engine: Engine, delivery_id: int, lease_seconds: float, now: float | N
 
 def backoff_seconds(settings: Settings, attempts: int) -> float:
     """Delay after the ``attempts``-th failed attempt: doubling from the base, capped, with
-    up to 10% added at random so that receivers coming back are not hit all at once."""
+    up to 10% added at random so that receivers coming back are not hit all at once.
+    """
     delay = min(
         settings.alert_retry_max_seconds, settings.alert_retry_base_seconds * 2 ** (attempts - 1)
     )
@@ -386,7 +387,8 @@ def record_attempt(
 
 def resend(engine: Engine, alert_id: str, now: float | None = None) -> list[str]:
     """A clinician's manual resend: the alert's unsent deliveries are tried again now, with a
-    fresh count of attempts. Returns the channels rescheduled (none when all were sent)."""
+    fresh count of attempts. Returns the channels rescheduled (none when all were sent).
+    """
     now = time.time() if now is None else now
     with engine.begin() as conn:
         rows = conn.execute(

@@ -1,5 +1,6 @@
 """Retention for the care team's tables: a deleted conversation takes its alerts, their
-deliveries and its summary tokens with it (called by ``clinician.retention.apply``)."""
+deliveries and its summary tokens with it (called by ``clinician.retention.apply``).
+"""
 
 from __future__ import annotations
 

@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from bot.settings import Settings
 from clinician.care_team import outbox, signing
 from clinician.care_team.content import level_label, load_content, type_label
 from clinician.care_team.outbox import Alert, iso
-from bot.settings import Settings
 
 USER_AGENT = "symptom-checker-alerts/1"
 logger = logging.getLogger(__name__)
@@ -125,7 +125,8 @@ def email_sender(settings: Settings) -> Sender:
 
 def senders(settings: Settings) -> dict[str, Sender]:
     """A sender for each configured receiver (``outbox.channels``). A receiver configured
-    wrongly is reported in the log and left out: the gateway and the other receiver go on."""
+    wrongly is reported in the log and left out: the gateway and the other receiver go on.
+    """
     makers = {"webhook": webhook_sender, "email": email_sender}
     found: dict[str, Sender] = {}
     for channel in ("webhook", "email"):

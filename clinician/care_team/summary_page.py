@@ -18,12 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.triage.advice import load_advice, not_a_diagnosis_notice
+from bot.triage.models import Level
 from clinician.care_team.assessments import Assessment, assessments
 from clinician.care_team.content import level_label, summary_words
 from clinician.care_team.schema import summary_tokens
 from clinician.schema import events
-from bot.triage.advice import load_advice, not_a_diagnosis_notice
-from bot.triage.models import Level
 
 TOKEN_BYTES = 32  # 256 bits; the issue asks for at least 128
 PATH_PREFIX = "/summary/"

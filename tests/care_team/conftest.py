@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from clinician.migrate import upgrade
 from bot.settings import Settings
+from clinician.migrate import upgrade
 from tests.care_team.receivers import SmtpReceiver, WebhookReceiver, self_signed_cert
 from tests.clinician.conftest import pg_database  # noqa: F401 (a fixture used by name)
 from tests.clinician.factory import create_events_table

@@ -10,11 +10,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from bot.settings import Settings
+from clinician import audit
 from clinician.care_team import outbox, signing
 from clinician.care_team.delivery import Dispatcher, start
 from clinician.care_team.schema import alerts, deliveries
-from clinician import audit
-from bot.settings import Settings
 from tests.care_team.conftest import alert_settings
 from tests.clinician.factory import Conversation, insert
 from tests.integration.conftest import free_port

@@ -10,9 +10,9 @@ import json
 import pytest
 from fhir.resources.bundle import Bundle
 
-from clinician.care_team import outbox, summary_page
-from clinician import audit
 from bot.settings import Settings
+from clinician import audit
+from clinician.care_team import outbox, summary_page
 from tests.clinician.conftest import DAY, NOW, login
 from tests.clinician.factory import Conversation, insert
 from tests.integration.conftest import free_port

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ops.local_stack import READY_ANNOUNCEMENT
 from bot.logs import JSON_FIELDS
+from ops.local_stack import READY_ANNOUNCEMENT
 from tests.integration.conftest import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,8 @@ import pytest
 
 from bot import logs
 from bot.content.console import ready_block
+from components.training_progress import time_left
 from ops.run_printer import JsonPrinter
-from ops.training_progress import time_left
 
 SECRET = "my hip hurts since Zebulon's wedding"
 

@@ -18,7 +18,7 @@ from bot.triage.models import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The last commit with the two separate lexicon files (main before issue 17).
-BEFORE = "ea70d4f"
+BEFORE = "c920198"
 
 
 def old_file(path: str) -> dict:
