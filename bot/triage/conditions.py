@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.triage.models import CATEGORIES, UNKNOWN, Findings
-from bot.vocabulary import BODY_PARTS, SYMPTOMS
+from bot.vocabulary import BODY_PARTS, SYMPTOMS, TRENDS
 
 Predicate = Callable[[Findings], bool]
 
@@ -194,13 +194,13 @@ def _compile_key(
         )
     if key == "trend_any":
         trends = _as_list(value, where)
-        _check(trends, frozenset({"worse", "same", "better", "comes and goes"}), where, "trend")
+        _check(trends, TRENDS, where, "trend")
         return (lambda f: f.trend in (None, UNKNOWN) or f.trend in trends), References(
             modifiers=frozenset({"trend"})
         )
     if key == "trend_is":
-        if value not in ("worse", "same", "better", "comes and goes"):
-            raise ConditionError(f"{where}: trend_is must be worse, same, better or comes and goes")
+        if value not in TRENDS:
+            raise ConditionError(f"{where}: trend_is must be one of {sorted(TRENDS)}")
         return (lambda f: f.trend == value), References(modifiers=frozenset({"trend"}))
     if key == "onset":
         if value not in ("sudden", "gradual", UNKNOWN):

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias
 
 from bot import vocabulary
-from bot.vocabulary import BODY_PARTS, SYMPTOMS
+from bot.vocabulary import BODY_PARTS, ONSETS, SYMPTOMS, TRENDS
 
 UNKNOWN: Final = "unknown"
 
@@ -35,9 +35,13 @@ Severity: TypeAlias = int | Literal["unknown"] | None
 Onset: TypeAlias = Literal["sudden", "gradual", "unknown"] | None
 Trend: TypeAlias = Literal["worse", "same", "better", "comes and goes", "unknown"] | None
 
-ONSET_VALUES: Final[frozenset[str]] = frozenset({"sudden", "gradual", UNKNOWN})
-TREND_VALUES: Final[frozenset[str]] = frozenset(
-    {"worse", "same", "better", "comes and goes", UNKNOWN}
+#: The values come from bot/vocabulary.yml; the type aliases above name them for type checkers
+#: (tests/unit/test_vocabulary.py checks that the two agree).
+ONSET_VALUES: Final[frozenset[str]] = ONSETS | {UNKNOWN}
+TREND_VALUES: Final[frozenset[str]] = TRENDS | {UNKNOWN}
+#: How concerning each trend is, to keep the most concerning when a message states several.
+TREND_CONCERN: Final[Mapping[str, int]] = MappingProxyType(
+    {"better": 0, "same": 1, "comes and goes": 1, "worse": 2}
 )
 
 #: Question ids of the four modifier questions and the ``Findings`` field each one fills.

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from bot.triage.models import UNKNOWN, Answer, Duration, Onset, Severity, Trend
+from bot.triage.entities import Entity, is_negated
+from bot.triage.models import TREND_CONCERN, UNKNOWN, Answer, Duration, Onset, Severity, Trend
 from bot.triage.questions import Question, question_by_id
-
-Entity = Mapping[str, Any]
+from bot.vocabulary import ONSETS, TRENDS
 
 # --------------------------------------------------------------------------- helpers
 
@@ -57,7 +57,7 @@ def _active(entities: Iterable[Entity] | None, kind: str) -> list[Entity]:
     return [
         e
         for e in entities or ()
-        if e.get("entity") == kind and (e.get("role") or "").lower() != "negated"
+        if e.get("entity") == kind and not is_negated(e)
     ]
 
 
@@ -453,14 +453,13 @@ def parse_trend(text: str | None, *, strict: bool = False) -> Trend:
 
 # --------------------------------------------------------------------------- entry points
 
-_ONSET_ENTITY = {"sudden": "sudden", "gradual": "gradual"}
-_TREND_ENTITY = {value: value for value in ("worse", "better", "same", "comes and goes")}
+_ONSET_ENTITY = {value: value for value in ONSETS}
+_TREND_ENTITY = {value: value for value in TRENDS}
 
 
 def _most_concerning_trend(values: Iterable[str]) -> Trend:
-    rank = {"better": 0, "same": 1, "comes and goes": 1, "worse": 2}
-    values = [v for v in values if v in rank]
-    return max(values, key=lambda v: rank[v]) if values else None  # type: ignore[return-value]
+    values = [v for v in values if v in TREND_CONCERN]
+    return max(values, key=TREND_CONCERN.__getitem__) if values else None  # type: ignore[return-value]
 
 
 def _entity_value(entities: Iterable[Entity] | None, kind: str, table: Mapping[str, str]) -> Any:

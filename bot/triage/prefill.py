@@ -12,17 +12,12 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from bot.triage.entities import is_negated
 from bot.triage.lexicon import Lexicon, load_lexicon
-from bot.triage.models import Findings, category_for_intent
+from bot.triage.models import TREND_CONCERN, Findings, category_for_intent
 from bot.triage.parsing import is_stated_severity, parse_severity, symptom_durations
 from bot.triage.questions import load_questions
 from bot.vocabulary import BODY_PARTS, ONSETS, SYMPTOMS, TRENDS
-
-_TREND_RANK = {"better": 0, "same": 1, "comes and goes": 1, "worse": 2}
-
-
-def _is_negated(entity: Mapping[str, Any]) -> bool:
-    return str(entity.get("role") or "").lower() == "negated"
 
 
 def _values(entities: list[Mapping[str, Any]], kind: str) -> list[str]:
@@ -95,7 +90,7 @@ def findings_from_entities(
     or trends are mentioned, the most concerning one is kept.
     """
     lexicon = lexicon or load_lexicon()
-    active = [dict(e) for e in entities or () if not _is_negated(e)]
+    active = [dict(e) for e in entities or () if not is_negated(e)]
     symptoms = {v for v in _values(active, "symptom") if v in SYMPTOMS}
     body_parts = {v for v in _values(active, "body_part") if v in BODY_PARTS}
 
@@ -118,7 +113,7 @@ def findings_from_entities(
         duration_days=max(known_durations) if known_durations else None,
         severity=max(known_severities) if known_severities else None,
         onset=("sudden" if "sudden" in onsets else onsets[0]) if onsets else None,
-        trend=max(trends, key=_TREND_RANK.__getitem__) if trends else None,
+        trend=max(trends, key=TREND_CONCERN.__getitem__) if trends else None,
     )
     return findings
 

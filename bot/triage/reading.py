@@ -29,6 +29,7 @@ from bot.triage.cues import (
     strongest,
     words,
 )
+from bot.triage.entities import NEGATED_ROLE, Entity, is_negated
 from bot.triage.lexicon import load_lexicon
 from bot.triage.models import UNKNOWN, Answer, Findings
 from bot.triage.parsing import (
@@ -41,8 +42,6 @@ from bot.triage.parsing import (
 )
 from bot.triage.prefill import findings_from_entities
 from bot.triage.questions import Question, load_questions
-
-Entity = Mapping[str, Any]
 
 #: A stated duration shorter than this many days (hours, "since this morning") with no word
 #: for how it started counts as a sudden onset: a weakness or loss of sight that began today
@@ -62,15 +61,11 @@ _ALL_IS_WELL = re.compile(
 _NOT_WELL = re.compile(r"\bnot\s+(?:fine|ok|okay|alright|all right|normal|good|well|right)\b")
 
 
-def _is_negated(entity: Entity) -> bool:
-    return str(entity.get("role") or "").lower() == "negated"
-
-
 def _values(entities: Iterable[Entity], kind: str, *, negated: bool) -> frozenset[str]:
     return frozenset(
         str(e.get("value")).strip().lower()
         for e in entities
-        if e.get("entity") == kind and e.get("value") and _is_negated(e) == negated
+        if e.get("entity") == kind and e.get("value") and is_negated(e) == negated
     )
 
 
@@ -115,12 +110,12 @@ def _checked_entities(text: str, entities: Iterable[Entity]) -> tuple[dict[str, 
         start, end = entity.get("start"), entity.get("end")
         if (
             entity.get("entity") in ("symptom", "body_part")
-            and not _is_negated(entity)
+            and not is_negated(entity)
             and isinstance(start, int)
             and isinstance(end, int)
             and span_polarity(text, start, end) == "absent"
         ):
-            entity["role"] = "negated"
+            entity["role"] = NEGATED_ROLE
         out.append(entity)
     return tuple(out)
 
@@ -132,7 +127,7 @@ def _symptom_polarity(text: str, entities: Iterable[Entity]) -> dict[str, Polari
         if entity.get("entity") != "symptom" or not entity.get("value"):
             continue
         value = str(entity["value"]).strip().lower()
-        if _is_negated(entity):
+        if is_negated(entity):
             polarity: Polarity = "absent"
         elif isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
             polarity = span_polarity(text, entity["start"], entity["end"])
@@ -150,7 +145,7 @@ def _denied_sites(text: str, entities: Iterable[Entity]) -> frozenset[str]:
         if entity.get("entity") != "body_part" or not entity.get("value"):
             continue
         start, end = entity.get("start"), entity.get("end")
-        if _is_negated(entity) or (
+        if is_negated(entity) or (
             isinstance(start, int)
             and isinstance(end, int)
             and span_polarity(text, start, end) == "absent"

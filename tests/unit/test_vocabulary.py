@@ -104,3 +104,27 @@ def test_a_symptom_with_both_category_and_sites_is_refused(tmp_path: Path) -> No
     )
     with pytest.raises(ValueError, match="exactly one of `category` or `sites`"):
         vocabulary.read_vocabulary(path)
+
+
+def test_trend_and_onset_types_name_the_vocabulary_values() -> None:
+    from typing import get_args
+
+    from bot.triage import models
+
+    def literals(alias: object) -> set[str]:
+        out: set[str] = set()
+        for arg in get_args(alias):
+            out |= {a for a in get_args(arg) if isinstance(a, str)} or (
+                {arg} if isinstance(arg, str) else set()
+            )
+        return out
+
+    assert literals(models.Trend) == set(models.TREND_VALUES)
+    assert literals(models.Onset) == set(models.ONSET_VALUES)
+    assert set(models.TREND_CONCERN) == set(vocabulary.TRENDS)
+
+
+def test_every_trend_the_parser_can_return_is_a_vocabulary_trend() -> None:
+    from bot.triage import parsing
+
+    assert {value for _, value in parsing._TREND_PATTERNS} == set(vocabulary.TRENDS)
