@@ -1,4 +1,4 @@
-"""Build, save and load the project's spaCy pipeline, and read entities from its docs.
+r"""Build, save and load the project's spaCy pipeline, and read entities from its docs.
 
 The pipeline is blank English (``en``) + ``sentencizer`` + ``entity_ruler`` (patterns generated
 from ``bot/vocabulary.yml``) + ``negex`` (negspacy). It is a build step, not a trained model::
@@ -43,7 +43,7 @@ Fixing common problems
 - ``ValueError: ... phrase 'x' is listed both as ...`` -- one phrase can have one meaning only;
   keep it under the value that is clinically safer and delete the other.
 - A phrase does not match: see how spaCy splits it (``python -c "import spacy;
-  print([t.text for t in spacy.blank('en')(\\"can't pee\\")])"``) and list the variant the user
+  print([t.text for t in spacy.blank('en')(\"can't pee\")])"``) and list the variant the user
   typed. A longer overlapping phrase may be winning: check with ``extract_entities``.
 - A symptom is wrongly negated or not negated: edit the ``negation`` section of the lexicon
   (``termination`` ends a negation's scope, ``pseudo`` switches a cue off).
@@ -402,6 +402,7 @@ def extract_entities(doc: Doc) -> list[ExtractedEntity]:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
+    """Build the spaCy pipeline into a folder (command line); returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m components.spacy_pipeline",
         description="Build the project's spaCy pipeline.",
