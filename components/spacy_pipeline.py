@@ -123,8 +123,10 @@ class ExtractedEntity:
 
 
 @dataclass(frozen=True)
-class Lexicon:
-    """The lexicon compiled into entity-ruler patterns and a negspacy termset."""
+class EntityLexicon:
+    """The entity ruler's lexicon: ``bot/vocabulary.yml`` compiled into entity-ruler patterns
+    and a negspacy termset (the triage rules have their own, ``bot.triage.lexicon.Lexicon``).
+    """
 
     patterns: list[dict[str, Any]]
     neg_termset: dict[str, list[str]]
@@ -218,7 +220,7 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
 
 
-def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
+def load_entity_lexicon(nlp: Language, path: Path | None = None) -> EntityLexicon:
     """Reads and validates the lexicon; raises ValueError naming the problem and the fix."""
     path = Path(path) if path is not None else DEFAULT_LEXICON_PATH
     if not path.is_file():
@@ -275,7 +277,7 @@ def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
         collector.patterns + token_patterns,
         key=lambda p: (p["label"], p.get("id", ""), json.dumps(p["pattern"], sort_keys=True)),
     )
-    return Lexicon(
+    return EntityLexicon(
         patterns=patterns,
         neg_termset=neg_termset,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
@@ -312,7 +314,7 @@ def _negation_termset(
 def build_pipeline(lexicon_path: Path | None = None) -> Language:
     """Blank English + sentencizer + entity ruler from the lexicon + negex."""
     nlp = spacy.blank("en")
-    lexicon = load_lexicon(nlp, lexicon_path)
+    lexicon = load_entity_lexicon(nlp, lexicon_path)
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
     ruler.add_patterns(lexicon.patterns)  # type: ignore[attr-defined]
