@@ -10,6 +10,7 @@ from __future__ import annotations
 
 
 def main() -> None:
+    """Start the action server with the project's logging; arguments as rasa_sdk's."""
     from bot import logs
 
     logs.quiet_third_party(preload=logs.FILTER_RESETTING_IMPORTS)

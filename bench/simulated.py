@@ -126,9 +126,12 @@ class Target:
             return TurnResult(False, time.perf_counter() - started, error=type(err).__name__)
         except ValueError:
             return TurnResult(False, time.perf_counter() - started, error="invalid_json")
-        latency = time.perf_counter() - started
+        return self._result(response.status_code, body, time.perf_counter() - started)
+
+    def _result(self, status: int, body: Any, latency: float) -> TurnResult:
+        """The turn's result from its HTTP status and (2xx) JSON body."""
         if body is None:
-            return TurnResult(False, latency, error=f"http_{response.status_code}")
+            return TurnResult(False, latency, error=f"http_{status}")
         texts, triage = self.parse(body)
         if not texts and triage is None:
             return TurnResult(False, latency, error="empty_reply")
@@ -148,13 +151,7 @@ class Target:
             return TurnResult(False, time.perf_counter() - started, error="timeout")
         except httpx.HTTPError as err:
             return TurnResult(False, time.perf_counter() - started, error=type(err).__name__)
-        latency = time.perf_counter() - started
-        if body is None:
-            return TurnResult(False, latency, error=f"http_{response.status_code}")
-        texts, triage = self.parse(body)
-        if not texts and triage is None:
-            return TurnResult(False, latency, error="empty_reply")
-        return TurnResult(True, latency, texts, triage)
+        return self._result(response.status_code, body, time.perf_counter() - started)
 
 
 class GatewayTarget(Target):

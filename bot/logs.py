@@ -155,6 +155,7 @@ def level_from_env() -> int:
 
 
 def json_from_env() -> bool:
+    """Whether ``LOG_FORMAT`` asks for JSON lines (text is the default)."""
     return (os.environ.get("LOG_FORMAT") or "text").lower() == "json"
 
 
@@ -188,6 +189,7 @@ class JsonFormatter(logging.Formatter):
         self.process = process
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON object with the fields of ``JSON_FIELDS``."""
         event, session = event_of(record)
         out: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
@@ -208,6 +210,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one text line, leaving out message text."""
         if isinstance(record.msg, dict):
             data = record.msg
             fields = " ".join(

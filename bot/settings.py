@@ -191,6 +191,7 @@ class Settings(BaseSettings):
 
         @classmethod
         def parse_env_var(cls, field_name: str, raw_val: str) -> Any:
+            """A setting's value from its environment variable (JSON, or a comma list)."""
             # Lists of plain words may also be given comma-separated
             # (ALERT_EMAIL_TO=a@example.org,b@example.org); JSON works everywhere.
             if field_name in _COMMA_LISTS and not raw_val.lstrip().startswith("["):
@@ -245,6 +246,7 @@ class Settings(BaseSettings):
 
     @property
     def public_url(self) -> str:
+        """The gateway's public base URL, without a trailing slash."""
         base = self.public_base_url or f"http://{self.gateway_host}:{self.gateway_port}"
         return base.rstrip("/")
 

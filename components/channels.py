@@ -33,9 +33,11 @@ class PrivateRestInput(RestInput):
 
     @classmethod
     def name(cls) -> str:
+        """The channel's name in credentials.yml and its URL: ``rest``."""
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The channel's routes: the health check and the webhook."""
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -90,7 +90,8 @@ def shared_encoder(model_dir: str | None = None) -> SentenceEncoder:
 class EmbeddingCache:
     """Embeddings by text, in one ``.npz`` file per encoder, for trainings that re-encode the
     same messages (cross-validation folds). Written whole and atomically; when two processes
-    write at once the last one wins, which only loses entries that are then computed again."""
+    write at once the last one wins, which only loses entries that are then computed again.
+    """
 
     def __init__(self, directory: Path, encoder_id: str) -> None:
         import hashlib

@@ -34,7 +34,8 @@ def average_rankings(
     first: dict[str, float], second: dict[str, float], weight: float
 ) -> list[dict[str, Any]]:
     """``weight`` x ``second`` + (1 - ``weight``) x ``first`` for every intent of either,
-    best first (an intent missing from one counts 0 there)."""
+    best first (an intent missing from one counts 0 there).
+    """
     names = set(first) | set(second)
     merged = {n: (1 - weight) * first.get(n, 0.0) + weight * second.get(n, 0.0) for n in names}
     ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -47,18 +48,21 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def required_components(cls) -> list[type]:
+        """The components this one needs before it: a dense featurizer."""
         # Rasa trains classifiers side by side, so DIET cannot be declared as required here;
         # at parse time the components run in config order, DIET first.
         return [DenseFeaturizer]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
+        """The configuration used where config.yml gives none."""
         # weight: the regression's share of the average with DIET; C: its inverse L2
         # strength; ngrams: add TF-IDF word and character n-grams of the (masked) tokens.
         return {"weight": 0.5, "C": 20.0, "max_iter": 3000, "ngrams": False}
 
     @staticmethod
     def required_packages() -> list[str]:
+        """The Python packages this component imports."""
         return ["sklearn", "joblib", "scipy"]
 
     def __init__(
@@ -83,6 +87,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LinearIntentClassifier:
+        """A new, untrained classifier."""
         return cls(config, model_storage, resource)
 
     @classmethod
@@ -94,6 +99,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
+        """The classifier as trained, from the model storage."""
         import joblib
 
         try:
@@ -134,6 +140,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return hstack([csr_matrix(dense), *sparse]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
+        """Fit the regression on the intent examples and persist it."""
         import joblib
         from sklearn.linear_model import LogisticRegression
 
@@ -154,6 +161,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Average the regression's intent ranking with the one already set."""
         if self._model is None:
             return messages
         for message in messages:
@@ -173,4 +181,5 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training data as it is: this component adds no features."""
         return training_data

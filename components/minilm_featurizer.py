@@ -30,10 +30,12 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
+        """The configuration used where config.yml gives none."""
         return {**DenseFeaturizer.get_default_config(), "model_dir": None, "mask_negated": False}
 
     @staticmethod
     def required_packages() -> list[str]:
+        """The Python packages this component imports."""
         return ["tensorflow", "transformers"]
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
@@ -50,6 +52,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> MiniLMFeaturizer:
+        """A featurizer with the shared sentence encoder."""
         return cls(config, execution_context.node_name)
 
     @classmethod
@@ -75,10 +78,12 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return classifier_text(doc) if doc is not None else message.get(TEXT)
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Add the sentence embedding to each message."""
         self._featurize(messages)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Add the sentence embedding to each training example, cached when configured."""
         from bot.settings import get_settings
 
         directory = get_settings().embedding_cache_dir

@@ -32,9 +32,11 @@ class NegatedMentionMasker(StatelessComponent):
 
     @classmethod
     def required_components(cls) -> list[type]:
+        """The components this one needs before it: a tokenizer."""
         return [Tokenizer]
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Drop the tokens of negated symptom mentions from each message."""
         for message in messages:
             doc = message.get(SPACY_DOCS[TEXT])
             tokens = message.get(TOKENS_NAMES[TEXT])
@@ -46,5 +48,6 @@ class NegatedMentionMasker(StatelessComponent):
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Mask the training examples' tokens as at parse time."""
         self.process(training_data.training_examples)
         return training_data

@@ -17,6 +17,7 @@ import os
 
 
 def main() -> None:
+    """Run Rasa's command line without telemetry, with the project's patches and logging."""
     from bot import logs
 
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
@@ -52,7 +53,8 @@ def main() -> None:
 def _log_through_bot_logs() -> None:
     """Rasa's main sets up logging three times (levels and warning filters, coloredlogs,
     structlog); each step hands over to ``bot.logs`` instead. Rasa's warning filters put
-    "once" for every UserWarning first, so ours are put back in front of them."""
+    "once" for every UserWarning first, so ours are put back in front of them.
+    """
     import rasa.__main__ as rasa_main
     import rasa.utils.io
 

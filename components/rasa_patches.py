@@ -41,6 +41,7 @@ TRIM_DELAY_SECONDS = 2.0
 
 
 def validate_action_results_with_one_validator() -> None:
+    """Validate action server responses with one validator, built and checked once."""
     from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
@@ -73,6 +74,7 @@ def give_back_memory() -> None:
 
 
 def return_memory_after_reloads() -> None:
+    """Give memory back to the system shortly after each model load."""
     import rasa.server
 
     load_agent = rasa.server._load_agent
@@ -86,6 +88,7 @@ def return_memory_after_reloads() -> None:
 
 
 def record_failed_custom_actions(timeout_seconds: float) -> None:
+    """Record a failed custom action for its turn and wait at most ``timeout_seconds``."""
     from rasa.core.actions import action
 
     from components.turn_failures import ACTION, FAILURES
@@ -156,7 +159,8 @@ def bound_actions_per_turn() -> None:
 
 def offered_payloads(tracker: Any) -> set[str]:
     """Payloads of the buttons (and quick replies) the bot sent since the person's latest
-    message: what a message may press. Empty without a tracker."""
+    message: what a message may press. Empty without a tracker.
+    """
     from rasa.shared.core.events import BotUttered, UserUttered
 
     offered: set[str] = set()

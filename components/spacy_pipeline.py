@@ -1,4 +1,4 @@
-"""Build, save and load the project's spaCy pipeline, and read entities from its docs.
+r"""Build, save and load the project's spaCy pipeline, and read entities from its docs.
 
 The pipeline is blank English (``en``) + ``sentencizer`` + ``entity_ruler`` (patterns generated
 from ``bot/vocabulary.yml``) + ``negex`` (negspacy). It is a build step, not a trained model::
@@ -43,7 +43,7 @@ Fixing common problems
 - ``ValueError: ... phrase 'x' is listed both as ...`` -- one phrase can have one meaning only;
   keep it under the value that is clinically safer and delete the other.
 - A phrase does not match: see how spaCy splits it (``python -c "import spacy;
-  print([t.text for t in spacy.blank('en')(\\"can't pee\\")])"``) and list the variant the user
+  print([t.text for t in spacy.blank('en')(\"can't pee\")])"``) and list the variant the user
   typed. A longer overlapping phrase may be winning: check with ``extract_entities``.
 - A symptom is wrongly negated or not negated: edit the ``negation`` section of the lexicon
   (``termination`` ends a negation's scope, ``pseudo`` switches a cue off).
@@ -123,8 +123,10 @@ class ExtractedEntity:
 
 
 @dataclass(frozen=True)
-class Lexicon:
-    """The lexicon compiled into entity-ruler patterns and a negspacy termset."""
+class EntityLexicon:
+    """The entity ruler's lexicon: ``bot/vocabulary.yml`` compiled into entity-ruler patterns
+    and a negspacy termset (the triage rules have their own, ``bot.triage.lexicon.Lexicon``).
+    """
 
     patterns: list[dict[str, Any]]
     neg_termset: dict[str, list[str]]
@@ -218,7 +220,7 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
 
 
-def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
+def load_entity_lexicon(nlp: Language, path: Path | None = None) -> EntityLexicon:
     """Reads and validates the lexicon; raises ValueError naming the problem and the fix."""
     path = Path(path) if path is not None else DEFAULT_LEXICON_PATH
     if not path.is_file():
@@ -275,7 +277,7 @@ def load_lexicon(nlp: Language, path: Path | None = None) -> Lexicon:
         collector.patterns + token_patterns,
         key=lambda p: (p["label"], p.get("id", ""), json.dumps(p["pattern"], sort_keys=True)),
     )
-    return Lexicon(
+    return EntityLexicon(
         patterns=patterns,
         neg_termset=neg_termset,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
@@ -312,7 +314,7 @@ def _negation_termset(
 def build_pipeline(lexicon_path: Path | None = None) -> Language:
     """Blank English + sentencizer + entity ruler from the lexicon + negex."""
     nlp = spacy.blank("en")
-    lexicon = load_lexicon(nlp, lexicon_path)
+    lexicon = load_entity_lexicon(nlp, lexicon_path)
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
     ruler.add_patterns(lexicon.patterns)  # type: ignore[attr-defined]
@@ -402,6 +404,7 @@ def extract_entities(doc: Doc) -> list[ExtractedEntity]:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
+    """Build the spaCy pipeline into a folder (command line); returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m components.spacy_pipeline",
         description="Build the project's spaCy pipeline.",

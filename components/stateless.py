@@ -7,6 +7,7 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from typing_extensions import Self
 
 
@@ -23,3 +24,7 @@ class StatelessComponent(GraphComponent):
     ) -> Self:
         """A new instance; these components take no configuration."""
         return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training data as it is: a stateless component learns nothing from it."""
+        return training_data

@@ -15,7 +15,6 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.spacy_pipeline import extract_entities
 from components.stateless import StatelessComponent
@@ -29,9 +28,11 @@ class SymptomEntityExtractor(StatelessComponent, EntityExtractorMixin):
 
     @classmethod
     def required_components(cls) -> list[type]:
+        """The components this one needs before it: spaCy."""
         return [SpacyNLP]
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Add the lexicon's entities, negated ones with the role ``negated``."""
         for message in messages:
             doc = message.get(SPACY_DOCS[TEXT])
             if doc is None:
@@ -51,7 +52,3 @@ class SymptomEntityExtractor(StatelessComponent, EntityExtractorMixin):
             found = self.add_extractor_name(found)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Training data keeps its own annotations; nothing to add."""
-        return training_data

@@ -23,7 +23,6 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.triage.models import category_for_intent
 from bot.triage.prefill import findings_from_entities
@@ -70,9 +69,11 @@ def symptom_report_override(
 class SymptomFirst(StatelessComponent):
     @classmethod
     def required_components(cls) -> list[type]:
+        """The components this one needs before it: the fallback classifier."""
         return [FallbackClassifier]
 
     def process(self, messages: list[Message]) -> list[Message]:
+        """Restore a symptom report over ``nlu_fallback``; read typed commands as out of scope."""
         for message in messages:
             ranking = message.get(INTENT_RANKING_KEY) or []
             if looks_like_a_typed_command(message.get(TEXT) or ""):
@@ -98,6 +99,3 @@ class SymptomFirst(StatelessComponent):
                     add_to_output=True,
                 )
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

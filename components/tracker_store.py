@@ -60,7 +60,8 @@ REVERTING = (UserUtteranceReverted.type_name, ActionReverted.type_name)
 def without_reverts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The events as Rasa applies them (``DialogueStateTracker.applied_events``): rewinds and
     undos resolved, with the events they undo. Computed in one pass, without replaying the
-    history at each rewind as building a tracker event by event would."""
+    history at each rewind as building a tracker event by event would.
+    """
     if not any(e.get("event") in REVERTING for e in events):
         return events
     tracker = DialogueStateTracker("resolve", [])
@@ -70,7 +71,8 @@ def without_reverts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def recent_events(events: list[dict[str, Any]], recent_turns: int) -> list[dict[str, Any]]:
     """The session's events shortened to the last ``recent_turns`` user turns, after a
-    snapshot of the slots and the active loop at the cut. Short sessions come back whole."""
+    snapshot of the slots and the active loop at the cut. Short sessions come back whole.
+    """
     events = without_reverts(events)
     user_positions = [i for i, e in enumerate(events) if e.get("event") == "user"]
     if len(user_positions) <= recent_turns:
@@ -83,7 +85,8 @@ def with_snapshot(
     before: list[dict[str, Any]], after: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """``after`` preceded by a new session whose slots and active loop are those that the
-    events in ``before`` leave set."""
+    events in ``before`` leave set.
+    """
     slots: dict[str, Any] = {}
     loop: str | None = None
     for event in before:
@@ -122,6 +125,7 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         self.recent_turns = int(recent_turns)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation's recent tracker, recording a failed read for the turn."""
         FAILURES.start_turn(sender_id)  # Rasa reads the tracker once, as a turn starts
         try:
             with self.session_scope() as session:
@@ -142,7 +146,8 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
 
     def _recent_session_events(self, session: Any, sender_id: str) -> list[dict[str, Any]]:
         """The current session's events as ``recent_events`` would shorten them, read with
-        queries whose cost does not grow with the length of the conversation."""
+        queries whose cost does not grow with the length of the conversation.
+        """
         event = self.SQLEvent
         mine = event.sender_id == sender_id
         # The session's bounds and order as Rasa's own ``_event_query``: from the timestamp
@@ -202,6 +207,7 @@ class BoundedSQLTrackerStore(SQLTrackerStore):
         )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the turn's new events; refuse a failed turn, record a failed write."""
         failure = FAILURES.peek(tracker.sender_id)
         if failure in NOT_TO_BE_SAVED:
             # After a failed read Rasa went on with an empty stand-in tracker; after a failed

@@ -24,7 +24,8 @@ PLAIN_STEPS = (0.25, 0.5, 0.75)
 
 def install_progress_hook() -> None:
     """In the ``rasa train`` process: report every finished graph node to the progress
-    file (Rasa's own LoggingHook is extended; it runs once per node of the pruned graph)."""
+    file (Rasa's own LoggingHook is extended; it runs once per node of the pruned graph).
+    """
     target = os.environ.get(TRAINING_PROGRESS_ENV)
     if not target:
         return
@@ -55,7 +56,8 @@ ENCODE_CHUNK = 256
 
 def _report_encoding(target: str) -> None:
     """The MiniLM featurizer's pass over the training examples is most of a training's
-    time: report it chunk by chunk (the encoder's own code and results unchanged)."""
+    time: report it chunk by chunk (the encoder's own code and results unchanged).
+    """
     import numpy as np
 
     from components.encoder import SentenceEncoder
@@ -84,7 +86,8 @@ def time_left(
 ) -> float | None:
     """Seconds left after the steps in ``done`` (names), ``elapsed`` seconds in: the previous
     training's durations of the steps still to run, scaled by how this run compares so far;
-    without those, the average step so far times the steps left."""
+    without those, the average step so far times the steps left.
+    """
     left = total - len(done)
     if left <= 0:
         return 0.0
@@ -100,6 +103,7 @@ def time_left(
 
 
 def format_seconds(seconds: float) -> str:
+    """Seconds for people: ``42 s`` or ``3 min 05 s``."""
     if seconds < 60:
         return f"{seconds:.0f} s"
     return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"

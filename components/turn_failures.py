@@ -33,15 +33,19 @@ class TurnFailures:
         self._by_conversation: dict[str, str] = {}
 
     def start_turn(self, conversation_id: str) -> None:
+        """Forget what an earlier turn of the conversation recorded."""
         self._by_conversation.pop(conversation_id, None)
 
     def record(self, conversation_id: str, kind: str) -> None:
+        """Record a failure of the turn, unless one is recorded already."""
         self._by_conversation.setdefault(conversation_id, kind)
 
     def peek(self, conversation_id: str) -> str | None:
+        """The turn's failure, if any, leaving it recorded."""
         return self._by_conversation.get(conversation_id)
 
     def pop(self, conversation_id: str) -> str | None:
+        """The turn's failure, if any, forgetting it."""
         return self._by_conversation.pop(conversation_id, None)
 
 

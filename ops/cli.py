@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
 from bot import logs
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from clinician.care_team.cli import alerts_app
 from clinician.cli import clinician_app, export_reviewed, retention_app
 
@@ -183,32 +184,34 @@ def test_dialogue() -> None:
     raise typer.Exit(1 if stories.returncode or conversations.returncode else 0)
 
 
-@app.command()
-def reload() -> None:
-    """Load the newest trained model into the running Rasa server (no restart)."""
+def _load_model(operation: Callable[[Settings], Path], done: str) -> None:
+    """Run a model operation of ``ops.operations``; print ``done`` and the model's name, or
+    the error (exit 1).
+    """
     from ops.operations import OperationError
-    from ops.operations import reload as do_reload
 
     try:
-        model = do_reload(get_settings())
+        model = operation(get_settings())
     except OperationError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
-    typer.echo(f"loaded {model.name}")
+    typer.echo(f"{done} {model.name}")
+
+
+@app.command()
+def reload() -> None:
+    """Load the newest trained model into the running Rasa server (no restart)."""
+    from ops.operations import reload as do_reload
+
+    _load_model(do_reload, "loaded")
 
 
 @app.command()
 def rollback() -> None:
     """Load the model trained before the one the running server has loaded."""
-    from ops.operations import OperationError
     from ops.operations import rollback as do_rollback
 
-    try:
-        model = do_rollback(get_settings())
-    except OperationError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
-    typer.echo(f"rolled back to {model.name}")
+    _load_model(do_rollback, "rolled back to")
 
 
 @app.command()

@@ -28,6 +28,7 @@ class JsonPrinter(Printer):
         super().__init__(output, prefix=False, colour=False)
 
     def write(self, message: Message) -> None:
+        """Print a process's line as it is; honcho's start and stop lines as JSON."""
         if message.name != "system":
             super().write(message)
             return

@@ -12,7 +12,9 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -272,52 +274,62 @@ def check_shared_stores(settings: Settings) -> None:
         )
 
 
-def ensure_database(url_text: str) -> None:
-    """Creates the PostgreSQL database named in the URL when it does not exist yet."""
+@contextlib.contextmanager
+def _postgres_admin(url_text: str, bad_name: type[Exception]) -> Iterator[tuple[Any, str] | None]:
+    """A connection to the server's ``postgres`` database and the database name of the URL,
+    or None when the URL names no PostgreSQL database; ``bad_name`` is raised for a name
+    that is not plain letters, digits and ``_`` (it is written into the SQL as an identifier).
+    """
     url = make_url(url_text)
     if url.get_backend_name() != "postgresql" or not url.database:
+        yield None
         return
     if not re.fullmatch(r"[A-Za-z0-9_]+", url.database):
-        raise SystemExit(f"database name {url.database!r}: use letters, digits and _ only")
+        raise bad_name(f"database name {url.database!r}: use letters, digits and _ only")
     import sqlalchemy as sa
 
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
-            ).first()
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-                print(f"==> created PostgreSQL database {url.database}", flush=True)
+            yield conn, url.database
     finally:
         admin.dispose()
+
+
+def ensure_database(url_text: str) -> None:
+    """Creates the PostgreSQL database named in the URL when it does not exist yet."""
+    import sqlalchemy as sa
+
+    with _postgres_admin(url_text, SystemExit) as admin:
+        if admin is None:
+            return
+        conn, name = admin
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            print(f"==> created PostgreSQL database {name}", flush=True)
 
 
 def drop_database(url_text: str) -> None:
     """Drops the PostgreSQL database named in the URL, closing its connections first (the
     counterpart of ``ensure_database``, for the tests' and benchmarks' own databases).
     """
-    url = make_url(url_text)
-    if url.get_backend_name() != "postgresql" or not url.database:
-        return
-    if not re.fullmatch(r"[A-Za-z0-9_]+", url.database):
-        raise ValueError(f"database name {url.database!r}: use letters, digits and _ only")
     import sqlalchemy as sa
 
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": url.database},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}"'))
-    finally:
-        admin.dispose()
+    with _postgres_admin(url_text, ValueError) as admin:
+        if admin is None:
+            return
+        conn, name = admin
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 def _join(cmd: list[str]) -> str:

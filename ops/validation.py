@@ -57,13 +57,13 @@ def check_lexicon() -> list[str]:
     from components.spacy_pipeline import (
         build_pipeline,
         extract_entities,
-        load_lexicon,
+        load_entity_lexicon,
         normalise_text,
     )
 
     try:
         nlp = build_pipeline()
-        lexicon = load_lexicon(nlp)
+        lexicon = load_entity_lexicon(nlp)
     except ValueError as err:
         return [f"lexicon: {err}"]
     problems = []

@@ -26,8 +26,10 @@ def ready_block(seconds: float, gateway_url: str, has_clinician_account: bool) -
 
 
 def not_ready(seconds: float) -> str:
+    """The console line for a stack not ready after ``seconds``."""
     return f"==> not ready after {seconds:.0f} s; see the lines above"
 
 
 def starting(names: list[str]) -> str:
+    """The console line announcing the processes being started."""
     return f"==> starting {', '.join(names)}"

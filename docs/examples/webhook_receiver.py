@@ -98,6 +98,7 @@ def make_server(
 
 
 def main() -> None:
+    """Serve the example receiver on the port given (8080 by default)."""
     secret = os.environ.get("ALERT_WEBHOOK_SECRET")
     if not secret:
         sys.exit("set ALERT_WEBHOOK_SECRET to the secret the symptom checker signs with")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -38,6 +40,17 @@ class Stack(LocalStack):
             timeout=120,
         )
         assert made.returncode == 0, made.stderr
+
+    @contextmanager
+    def clinician_client(self, username: str, password: str) -> Iterator[httpx.Client]:
+        """A client of the gateway logged in as a new clinician ``username``."""
+        self.add_clinician(username, password)
+        with httpx.Client(base_url=self.gateway_url, timeout=30) as client:
+            login = client.post(
+                "/api/v1/clinician/login", json={"username": username, "password": password}
+            )
+            assert login.status_code == 200, login.text
+            yield client
 
 
 def start_stack(tmp: Path, **extra_env: str) -> Stack:

@@ -21,14 +21,10 @@ def test_a_real_conversation_reaches_the_clinician_api(stack: Stack):
     # not offer as a button is text, not a payload (issue 15).
     assert stack.chat("i want to talk to a nurse", session_id).status_code == 200
 
-    stack.add_clinician("int-nurse", PASSWORD)
+    anonymous = httpx.get(f"{stack.gateway_url}/api/v1/clinician/conversations", timeout=30)
+    assert anonymous.status_code == 401
 
-    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
-        assert client.get("/api/v1/clinician/conversations").status_code == 401
-        login = client.post(
-            "/api/v1/clinician/login", json={"username": "int-nurse", "password": PASSWORD}
-        )
-        assert login.status_code == 200, login.text
+    with stack.clinician_client("int-nurse", PASSWORD) as client:
         listing = client.get("/api/v1/clinician/conversations", params={"q": session_id})
         assert listing.status_code == 200
         (item,) = listing.json()["items"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import httpx
 import pytest
 
 from tests.integration.conftest import Stack
@@ -133,12 +132,7 @@ def test_socketio_conversation_shows_in_the_clinician_api_and_no_text_in_logs(st
         chat.say(RED_FLAG)
         ack, _ = chat.say(f"and a {marker} in my knee")
         assert ack["status"] == 200
-    stack.add_clinician("sio-nurse", PASSWORD)
-    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
-        login = client.post(
-            "/api/v1/clinician/login", json={"username": "sio-nurse", "password": PASSWORD}
-        )
-        assert login.status_code == 200, login.text
+    with stack.clinician_client("sio-nurse", PASSWORD) as client:
         listing = client.get("/api/v1/clinician/conversations", params={"q": session_id})
         (item,) = listing.json()["items"]
         assert item["level"] == "emergency"
