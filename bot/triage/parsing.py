@@ -54,11 +54,7 @@ def is_uncertain(text: str) -> bool:
 
 
 def _active(entities: Iterable[Entity] | None, kind: str) -> list[Entity]:
-    return [
-        e
-        for e in entities or ()
-        if e.get("entity") == kind and not is_negated(e)
-    ]
+    return [e for e in entities or () if e.get("entity") == kind and not is_negated(e)]
 
 
 def _entity_texts(entities: Iterable[Entity] | None, kind: str) -> list[str]:
