@@ -16,10 +16,9 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.triage.entities import NEGATED_ROLE
 from components.spacy_pipeline import extract_entities
 from components.stateless import StatelessComponent
-
-NEGATED_ROLE = "negated"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

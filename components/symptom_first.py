@@ -24,6 +24,7 @@ from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.triage.entities import is_negated
 from bot.triage.models import category_for_intent
 from bot.triage.prefill import findings_from_entities
 from bot.vocabulary import SYMPTOM_INTENTS
@@ -47,7 +48,7 @@ def symptom_report_override(
     """The symptom-report intent to use instead of ``nlu_fallback``, or None to keep it."""
     if (intent or {}).get("name") != FALLBACK:
         return None
-    named = any(e.get("entity") == "symptom" and e.get("role") != "negated" for e in entities)
+    named = any(e.get("entity") == "symptom" and not is_negated(e) for e in entities)
     if not named:
         return None
     candidates = [r for r in ranking if r.get("name") != FALLBACK]
