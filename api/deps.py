@@ -13,18 +13,22 @@ from bot.settings import Settings
 
 
 def get_settings_dep(request: Request) -> Settings:
+    """The gateway's settings."""
     return request.app.state.settings
 
 
 def get_rasa(request: Request) -> RasaClient:
+    """The one Rasa client (replica affinity, failover, the action-server watch)."""
     return request.app.state.rasa
 
 
 def get_engine(request: Request) -> Engine:
+    """The tracker store's engine."""
     return request.app.state.engine
 
 
 def get_rate_limits(request: Request) -> RateLimits:
+    """The per-session and per-client rate limits."""
     return request.app.state.rate_limits
 
 

@@ -17,6 +17,7 @@ KEEP_LOGGING = {"version": 1, "incremental": True}
 
 
 def main() -> None:
+    """Run the gateway under uvicorn (the ``bot serve`` gateway process)."""
     from bot import logs
 
     logs.quiet_third_party()

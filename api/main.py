@@ -19,17 +19,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.clinician import care_team_alerts, export, page_deps, pages
+from api.clinician import routes as clinician_routes
+from api.clinician.schemas import document_filters
 from api.rasa_client import RasaClient
-from api.routes import (
-    appointment_summary,
-    care_team_alerts,
-    care_team_fhir,
-    chat,
-    clinician,
-    clinician_api,
-    health,
-    widget,
-)
+from api.routes import appointment_summary, chat, health, widget
 from api.security import BodyLimitMiddleware, RateLimits, SecurityHeadersMiddleware, add_cors
 from api.socket_door import SocketDoor
 from api.turns import validation_detail
@@ -62,7 +56,7 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            clinician_api.document_filters(schema)
+            document_filters(schema)
             chat = schema.get("components", {}).get("schemas", {}).get("ChatRequest")
             if chat:
                 chat["properties"]["message"]["maxLength"] = settings.max_message_chars
@@ -79,7 +73,8 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
 
 def user_turn_stored_since(engine: Engine) -> Callable[[str, float], Awaitable[bool]]:
     """Whether the tracker store holds a user message of this conversation sent after a time
-    (used before failing a dropped turn over to another replica)."""
+    (used before failing a dropped turn over to another replica).
+    """
 
     def check(sender: str, since: float) -> bool:
         try:
@@ -95,6 +90,9 @@ def user_turn_stored_since(engine: Engine) -> Callable[[str, float], Awaitable[b
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The gateway application: routes, middleware, and the lifespan that starts the
+    Rasa client, the clinician service, its refresh schedule and the care-team alerts.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -111,6 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa.start_watching_actions()
         # Clinician tables: Alembic migrations up to date (an empty database included).
         app.state.clinician = ClinicianService.start(settings, app.state.engine)
+        # The conversation list is refreshed after each chat turn (api.turns) and on this
+        # schedule for events written another way; never while answering a read.
+        refreshing = asyncio.create_task(
+            app.state.clinician.refresher.every(settings.clinician_refresh_seconds)
+        )
         # Alerts to the care team: off until a receiver is configured (clinician/care_team).
         alerts = care_team_delivery.start(settings, app.state.engine)
         try:
@@ -118,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if alerts is not None:
                 alerts.cancel()
+            refreshing.cancel()
+            await app.state.clinician.refresher.drain()
             await app.state.rasa.close()
             app.state.engine.dispose()
 
@@ -156,12 +161,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(widget.router)
-    app.include_router(clinician_api.router)
-    app.include_router(clinician.router)
-    # The care team (issue 16): alerts in the dashboard, the FHIR record, the person's summary.
+    app.include_router(clinician_routes.router)
+    app.include_router(export.router)
+    app.include_router(pages.router)
+    page_deps.install(app)
+    # The care team (issue 16): alerts in the dashboard, the person's summary.
     app.include_router(care_team_alerts.router)
     app.include_router(care_team_alerts.pages)
-    app.include_router(care_team_fhir.router)
     app.include_router(appointment_summary.router)
     # Rasa's socketio channel events for existing Rasa web clients, behind the same
     # middleware (body limit, CORS allow-list, security headers) as the chat API.

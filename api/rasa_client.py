@@ -131,7 +131,8 @@ class RasaClient:
 
     def start_watching_actions(self) -> None:
         """Probes the action server (and, with several, the Rasa replicas) in the background
-        until ``close``."""
+        until ``close``.
+        """
         loop = asyncio.get_running_loop()
         if self._action_health and self._watch is None:
             self._watch = loop.create_task(self._watch_actions())
@@ -143,6 +144,7 @@ class RasaClient:
         return self._missed.get(url, 0) < MISSED_PROBES_DOWN
 
     def replicas_state(self) -> dict[str, bool]:
+        """Whether each Rasa replica is up, by URL."""
         return {url: self.replica_up(url) for url in self._urls}
 
     async def _probe_replica(self, url: str) -> None:
@@ -172,6 +174,7 @@ class RasaClient:
             await asyncio.sleep(self._probe_seconds)
 
     async def close(self) -> None:
+        """Stop the watches and close the HTTP client."""
         for task in (self._watch, self._watch_replicas_task):
             if task is not None:
                 task.cancel()
@@ -195,7 +198,8 @@ class RasaClient:
 
     async def send(self, session_id: str, message: str) -> BotTurn:
         """One turn of the session, after the session's earlier turns (``SessionBusy`` when
-        too many are waiting already)."""
+        too many are waiting already).
+        """
         waiting = self._session_turns.get(session_id, 0)
         if waiting > MAX_QUEUED_PER_SESSION:
             raise SessionBusy

@@ -17,7 +17,8 @@ TriageLevel = Literal[LEVEL_NAMES]  # type: ignore[valid-type]
 
 def mark_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
     """OpenAPI 3.1 for fields that may be null: pydantic 1 documents ``X | None`` as plain
-    ``X``, and clients generated from the document then reject the nulls the API sends."""
+    ``X``, and clients generated from the document then reject the nulls the API sends.
+    """
     for field in model.__fields__.values():
         prop = schema.get("properties", {}).get(field.alias)
         if not field.allow_none or prop is None or ("anyOf" in prop and _has_null(prop)):
@@ -66,6 +67,7 @@ class ChatRequest(ApiModel):
 
         @staticmethod
         def schema_extra(schema: dict, model: type[BaseModel]) -> None:
+            """Document nullable fields and the message pattern."""
             mark_nullable(schema, model)
             schema["properties"]["message"]["pattern"] = MESSAGE_PATTERN
             schema["example"] = {"session_id": "a1b2c3d4e5f6", "message": "my back hurts"}

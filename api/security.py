@@ -96,6 +96,7 @@ class SecurityHeadersMiddleware:
         message["headers"] = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add the security headers to every HTTP answer (ASGI)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -151,6 +152,7 @@ class BodyLimitMiddleware:
         return {"detail": f"request body is too large: at most {self.max_bytes} bytes"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 413 to a body over the limit, before the app reads it (ASGI)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -243,6 +245,7 @@ class RateLimits:
                 )
 
     def check_client(self, request: Request) -> None:
+        """Count one request of the request's client address (429 when over the limit)."""
         self.check_client_address(request.client.host if request.client else "unknown")
 
     def check_client_address(self, host: str) -> None:
@@ -250,4 +253,5 @@ class RateLimits:
         self._hit(self.per_client, host)
 
     def check_session(self, session_id: str) -> None:
+        """Count one turn of a chat session (429 when over the limit)."""
         self._hit(self.per_session, session_id)

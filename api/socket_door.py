@@ -93,12 +93,15 @@ async def _maybe_await(result: Any) -> None:
 class LowercaseHeaders:
     """Engine.IO answers with header names like ``Access-Control-Allow-Origin``; the ASGI
     spec has them lowercased, and Starlette's CORS middleware (outside this app) then
-    replaces its header instead of adding a second one, which browsers refuse."""
+    replaces its header instead of adding a second one, which browsers refuse.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on with its answer's header names lowercased (ASGI)."""
+
         async def lowercased(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [(k.lower(), v) for k, v in message.get("headers", [])]
@@ -163,6 +166,7 @@ class SocketDoor:
         return run
 
     async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        """Accept a Socket.IO connection from a listed origin (within the client rate limit)."""
         client = (environ.get("asgi.scope") or {}).get("client") or ("unknown", 0)
         try:
             self._count_client(client[0])
@@ -174,6 +178,7 @@ class SocketDoor:
         return True
 
     async def session_request(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Confirm the conversation the socket joins: the given session id or a new one."""
         state = await self.sio.get_session(sid)
         try:
             self._count_client(state["client"])
@@ -195,6 +200,7 @@ class SocketDoor:
         return {"status": 200, "session_id": session_id}
 
     async def user_uttered(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Take one message as a chat turn and emit the bot's replies to the session's room."""
         state = await self.sio.get_session(sid)
         try:
             self._count_client(state["client"])
@@ -222,6 +228,7 @@ class SocketDoor:
                     self.app.state.rate_limits,
                     request.session_id,
                     request.message,
+                    stored=self.app.state.clinician.refresher.request,
                 )
                 for message in bot_messages(turn):
                     await self.sio.emit(BOT_EVENT, message, room=session_id)
@@ -247,7 +254,8 @@ class SocketDoor:
     @asynccontextmanager
     async def _in_order(self, session_id: str) -> AsyncIterator[None]:
         """One conversation's turns one after another, in arrival order (python-socketio
-        runs each event in a task of its own)."""
+        runs each event in a task of its own).
+        """
         lock, users = self._locks.setdefault(session_id, (asyncio.Lock(), [0]))
         users[0] += 1
         try:

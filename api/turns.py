@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import HTTPException
@@ -41,6 +42,7 @@ class TurnRefused(Exception):
 
     @property
     def headers(self) -> dict[str, str]:
+        """The ``Retry-After`` header, when the refusal asks the client to wait."""
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
@@ -66,11 +68,13 @@ def parse_request(data: dict[str, Any]) -> ChatRequest:
 
 
 def rate_limited(err: HTTPException) -> TurnRefused:
+    """The rate limit's 429 as a refused turn."""
     retry_after = int((err.headers or {}).get("Retry-After", "1"))
     return TurnRefused(err.status_code, {"detail": err.detail}, retry_after)
 
 
 def unavailable_body(settings: Settings, session_id: str) -> dict[str, str]:
+    """The 503 body: what to do now, with the emergency line."""
     return {
         "detail": unavailable(settings.emergency_number),
         "emergency": emergency_line(settings.emergency_number),
@@ -84,8 +88,14 @@ async def take_turn(
     limits: RateLimits,
     session_id: str | None,
     message: str,
+    stored: Callable[[], Awaitable[None]] | None = None,
 ) -> tuple[str, BotTurn]:
-    """Sends one validated message to Rasa: the session id used and the bot's turn."""
+    """Sends one validated message to Rasa: the session id used and the bot's turn.
+
+    ``stored`` is awaited once the reply is in (Rasa has written the turn to the tracker
+    store): the gateway refreshes the clinicians' conversation list there, so a conversation
+    is listed by the time its caller has the answer.
+    """
     if len(message) > settings.max_message_chars:
         raise TurnRefused(
             413, {"detail": f"message is too long: at most {settings.max_message_chars} characters"}
@@ -114,6 +124,8 @@ async def take_turn(
         raise TurnRefused(
             503, unavailable_body(settings, session_id), UNAVAILABLE_RETRY_AFTER
         ) from None
+    if stored is not None:
+        await stored()
     # One line per answered turn at INFO: which session, never what was said.
     logger.info(
         "chat turn answered",

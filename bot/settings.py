@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     clinician_login_max_failures_per_client: int = Field(20, ge=1)
     clinician_login_window_minutes: int = Field(15, ge=1)
     clinician_page_size: int = Field(50, ge=1, le=500)
+    # The conversation list is refreshed after every chat turn; this periodic refresh picks up
+    # events written another way (another gateway replica, Rasa's own REST channel, imports).
+    clinician_refresh_seconds: float = Field(2.0, gt=0, le=3600)
     retention_days: int = Field(365, ge=1, description="Days conversations are kept.")
 
     # Alerts to the care team (clinician/care_team): off until a webhook URL or an SMTP URL is set.

@@ -14,10 +14,12 @@ no longer matches.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
+import logging
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
@@ -36,6 +38,8 @@ from clinician.transcripts import (
     summarize,
     week_start,
 )
+
+logger = logging.getLogger(__name__)
 
 RECHECK_WINDOW = 500  # event ids looked at again on every refresh (late commits)
 CHUNK = 400  # conversations recomputed per query and transaction
@@ -401,16 +405,59 @@ def known_symptoms(engine: Engine) -> list[str]:
     return [r[0] for r in rows]
 
 
-class Refresher:
-    """Refresh at most every ``min_interval`` seconds per process (requests come in bursts)."""
+class RefreshScheduler:
+    """Runs a blocking refresh off the event loop, one at a time, coalescing requests.
 
-    def __init__(self, min_interval: float = 1.0) -> None:
-        self.min_interval = min_interval
-        self._last = 0.0
+    A request while no refresh runs starts one; requests made while one runs share a single
+    next run, started when the current one ends, so every caller waits for a refresh that
+    began after its own request (it sees what was written before it asked).
+    """
 
-    def __call__(self, engine: Engine, force: bool = False) -> None:
-        """Refresh unless the last refresh is more recent than the interval (or ``force``)."""
-        now = time.monotonic()
-        if force or now - self._last >= self.min_interval:
-            refresh(engine)
-            self._last = time.monotonic()
+    def __init__(self, refresh: Callable[[], object]) -> None:
+        self._refresh = refresh
+        self._next: asyncio.Future[None] | None = None
+        self._runner: asyncio.Task[None] | None = None
+
+    async def request(self) -> None:
+        """Ask for a refresh and wait until one started after this call has finished.
+
+        A failed refresh is logged, never raised: the writer's own work has succeeded.
+        """
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        waiting = self._next
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run())
+        await asyncio.shield(waiting)
+
+    async def _run(self) -> None:
+        try:
+            while self._next is not None:
+                current, self._next = self._next, None
+                try:
+                    await asyncio.to_thread(self._refresh)
+                except Exception as err:  # the store is down: the next request tries again
+                    logger.warning(
+                        "conversation summary refresh failed: %s",
+                        err.__class__.__name__,
+                        extra={"event": "clinician.refresh_failed"},
+                    )
+                if not current.done():
+                    current.set_result(None)
+        finally:
+            self._runner = None
+            if self._next is not None and not self._next.done():
+                self._next.cancel()  # shutting down: nobody will run it
+                self._next = None
+
+    async def every(self, seconds: float) -> None:
+        """Refresh now and then every ``seconds``, for events written by other processes."""
+        while True:
+            await self.request()
+            await asyncio.sleep(seconds)
+
+    async def drain(self) -> None:
+        """Wait for the refresh in progress, if any (before the engine is disposed)."""
+        runner = self._runner
+        if runner is not None:
+            await asyncio.gather(runner, return_exceptions=True)

@@ -33,6 +33,7 @@ TOKEN_PATH = Path(..., min_length=16, max_length=128, description="The summary's
 
 @lru_cache(maxsize=1)
 def templates() -> Jinja2Templates:
+    """The widget's templates, where summary.html lives (loaded once)."""
     return Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
@@ -77,20 +78,24 @@ def _page(request: Request, token: str) -> Response:
     include_in_schema=False,
 )
 async def summary(request: Request, token: str = TOKEN_PATH) -> Response:
+    """The printable summary page of the token's conversation, or a plain 404."""
     return await asyncio.to_thread(_page, request, token)
 
 
 @router.get("/summary.css", include_in_schema=False)
 async def summary_css(request: Request) -> Response:
+    """The summary page's stylesheet."""
     return _serve(request, load_asset("summary.css", "text/css; charset=utf-8"))
 
 
 @router.get("/summary.js", include_in_schema=False)
 async def summary_js(request: Request) -> Response:
+    """The summary page's print button script."""
     return _serve(request, load_asset("summary.js", "text/javascript; charset=utf-8"))
 
 
 @router.get("/robots.txt", include_in_schema=False)
 async def robots() -> PlainTextResponse:
+    """Keep crawlers off the summaries and the dashboard."""
     # Names only the prefix: the tokens themselves are never listed anywhere.
     return PlainTextResponse("User-agent: *\nDisallow: /summary/\nDisallow: /clinician\n")

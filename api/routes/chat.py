@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ClientLimitDep, RasaDep, RateLimitsDep, SettingsDep
 from api.routes.appointment_summary import add_summary_url
+from api.routing import ApiRoute
 from api.schemas import (
     ChatRequest,
     ChatResponse,
@@ -16,7 +17,7 @@ from api.schemas import (
 )
 from api.turns import TurnRefused, take_turn
 
-router = APIRouter(prefix="/api/v1", tags=["chat"])
+router = APIRouter(prefix="/api/v1", tags=["chat"], route_class=ApiRoute)
 
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
 
@@ -67,8 +68,16 @@ async def chat(
     rasa: RasaDep,
     limits: RateLimitsDep,
 ) -> ChatResponse:
+    """Take one chat turn and answer the bot's replies (or the refusal's status and body)."""
     try:
-        session_id, turn = await take_turn(settings, rasa, limits, body.session_id, body.message)
+        session_id, turn = await take_turn(
+            settings,
+            rasa,
+            limits,
+            body.session_id,
+            body.message,
+            stored=request.app.state.clinician.refresher.request,
+        )
     except TurnRefused as refused:
         return JSONResponse(  # type: ignore[return-value]
             status_code=refused.status, content=refused.body, headers=refused.headers

@@ -9,16 +9,18 @@ from fastapi.responses import JSONResponse
 
 from api.deps import EngineDep, RasaDep, SettingsDep
 from api.rasa_client import RasaClient
+from api.routing import ApiRoute
 from api.schemas import Readiness
 from bot.settings import Settings
 from clinician.tracker import store_ready
 from ops.supervise import read_status_files
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=ApiRoute)
 
 
 @router.get("/healthz", summary="The gateway process is up")
 async def healthz() -> dict[str, str]:
+    """Liveness: the gateway process answers."""
     return {"status": "ok"}
 
 
@@ -29,6 +31,7 @@ async def healthz() -> dict[str, str]:
     responses={503: {"model": Readiness, "description": "At least one dependency is not ready."}},
 )
 async def readyz(rasa: RasaDep, engine: EngineDep, settings: SettingsDep) -> JSONResponse:
+    """Readiness: Rasa, the action server and the tracker store all answer (else 503)."""
     rasa_ok, actions_ok, store_ok = await asyncio.gather(
         rasa.ping(),
         rasa.actions_ready(),
@@ -48,7 +51,8 @@ async def readyz(rasa: RasaDep, engine: EngineDep, settings: SettingsDep) -> JSO
 
 def details(rasa: RasaClient, settings: Settings) -> dict:
     """Restarts of each supervised process (ops/supervise.py: after it exited or hung) and
-    which Rasa replicas the gateway currently sends turns to first."""
+    which Rasa replicas the gateway currently sends turns to first.
+    """
     supervised = read_status_files(settings.supervise_dir)
     return {
         "restarts": {name: s.get("restarts", 0) for name, s in supervised.items()},

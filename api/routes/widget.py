@@ -50,6 +50,7 @@ def load_asset(name: str, media_type: str) -> Asset:
 
 @lru_cache(maxsize=1)
 def templates() -> Jinja2Templates:
+    """The widget's templates (loaded once)."""
     return Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
@@ -102,6 +103,7 @@ for _asset in ASSETS:
     response_class=HTMLResponse,
 )
 async def demo(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """A demo page embedding the widget."""
     return templates().TemplateResponse(
         request,
         "demo.html",

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from bot.settings import Settings
+from clinician import summary
 from clinician.accounts import create_account
 from clinician.migrate import upgrade
 from tests.clinician.factory import Conversation, create_events_table, insert, realistic
@@ -107,9 +108,17 @@ DAY = 86400.0
 
 
 @pytest.fixture()
-def conversations(engine) -> dict[str, Conversation]:
-    """A small, known set: an emergency, a request for a clinician, a routine one, one with
-    markup in the text, one abandoned before any disposition, and an old one."""
+def conversations(engine, stored_conversations) -> dict[str, Conversation]:
+    """The known set, listed: summaries refreshed as the gateway does after writing events."""
+    summary.refresh(engine)
+    return stored_conversations
+
+
+@pytest.fixture()
+def stored_conversations(engine) -> dict[str, Conversation]:
+    """A small, known set, written to the tracker store only (summaries not refreshed): an
+    emergency, a request for a clinician, a routine one, one with markup in the text, one
+    abandoned before any disposition, and an old one."""
     emergency = Conversation("emergency-session-01", NOW - 2 * DAY)
     emergency.user("hi", "greet", 0.98).bot("Hello.")
     emergency.user(
@@ -187,11 +196,13 @@ def conversations(engine) -> dict[str, Conversation]:
 
 
 def many(engine, n: int, seed: int = 7, span_days: float = 90) -> None:
+    """Writes ``n`` realistic conversations and refreshes the summaries, as the gateway does."""
     rng = random.Random(seed)
     insert(
         engine,
         [realistic(f"bulk-{i:06d}", NOW - rng.uniform(0, span_days) * DAY, rng) for i in range(n)],
     )
+    summary.refresh(engine)
 
 
 def user_event_id(engine, sender_id: str, text: str) -> int:

@@ -108,6 +108,7 @@ def test_list_sees_new_events_as_they_arrive(client, engine, conversations):
     later.user("now i can't feel my legs", "report_neuro_change", 0.9)
     later.disposition("emergency", ["numbness"])
     insert(engine, [later])
+    client.app.state.clinician.refresh()  # the writer's side: the gateway does it after a turn
     r = client.get(f"{API}/conversations?level=emergency")
     assert set(ids(r)) == {"emergency-session-01", "routine-session-03"}
     row = next(i for i in r.json()["items"] if i["session_id"] == "routine-session-03")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from tests.clinician.conftest import PASSWORDS
 
@@ -90,3 +91,17 @@ def test_dashboard_css_is_served_without_a_session(client):
     r = client.get("/clinician/static/clinician.css")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
     assert client.get("/clinician/static/../../main.py").status_code == 404
+
+
+def test_pages_without_a_session_go_to_the_login_page(client, conversations):
+    page = "/clinician/conversations/emergency-session-01"
+    r = client.get(page + "?x=1", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/clinician/login?" + urlencode({"next": page + "?x=1"})
+    r = client.post(page + "/notes", data={"body": "hello"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/clinician/login?" + urlencode({"next": page + "/notes"})
+    # Posts that cannot be repeated after logging in: the login page itself.
+    for url in ("/clinician/logout", "/clinician/alerts/some-alert/resend"):
+        r = client.post(url, data={}, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/clinician/login")

@@ -42,7 +42,7 @@ def test_migrations_leave_rasas_events_alone(store_url):
     engine.dispose()
 
 
-def test_refresh_is_incremental_and_idempotent(engine, conversations):
+def test_refresh_is_incremental_and_idempotent(engine, stored_conversations):
     assert summary.refresh(engine) == 6
     assert summary.refresh(engine) == 0
     more = Conversation("emergency-session-01", NOW)

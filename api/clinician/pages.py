@@ -7,68 +7,32 @@ allows only our own files), and the chart is SVG drawn here.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.routes.clinician_api import (
-    attempt_login,
-    clear_session_cookie,
-    current_session,
-    record,
-    service,
-    set_session_cookie,
-    transcript,
+from api.clinician.deps import COOKIE_NAME, ServiceDep, current_session, record, service
+from api.clinician.login import attempt_login, clear_session_cookie, set_session_cookie
+from api.clinician.page_deps import (
+    FormCsrfDep,
+    PageAdminDep,
+    PageCsrfDep,
+    PageSessionDep,
+    render,
 )
 from bot.settings import PROJECT_ROOT
 from bot.vocabulary import ALL_INTENTS
 from clinician import annotations, audit, auth, summary
-from clinician.auth import Session
 from clinician.summary import FilterError, Filters
 from clinician.transcripts import LEVELS
 
-TEMPLATES_DIR = PROJECT_ROOT / "api" / "templates" / "clinician"
 STATIC_DIR = PROJECT_ROOT / "api" / "static" / "clinician"
 STATIC_FILES = {"clinician.css": "text/css"}
 LOGIN_NONCE_COOKIE = "clinician_login_nonce"
 
 router = APIRouter(prefix="/clinician", tags=["clinician pages"], include_in_schema=False)
-
-
-def _utc(ts: float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if not ts:
-        return ""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime(fmt)
-
-
-_env = Environment(
-    loader=FileSystemLoader(str(TEMPLATES_DIR)),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters["utc"] = _utc
-templates = Jinja2Templates(env=_env)
-
-
-def _render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, name, {"levels": LEVELS, **context}, status_code=status_code
-    )
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    target = request.url.path
-    if request.url.query:
-        target += "?" + request.url.query
-    return RedirectResponse("/clinician/login?" + urlencode({"next": target}), status_code=303)
 
 
 def _safe_next(value: str | None) -> str:
@@ -78,13 +42,10 @@ def _safe_next(value: str | None) -> str:
     return "/clinician"
 
 
-def _forbidden(request: Request, session: Session) -> HTMLResponse:
-    return _render(request, "forbidden.html", {"session": session}, status_code=403)
-
-
 # ---------------------------------------------------------------- static
 @router.get("/static/{name}")
 def static_file(name: str) -> Response:
+    """The dashboard's stylesheet (only the files listed)."""
     if name not in STATIC_FILES:
         return Response(status_code=404)
     return FileResponse(STATIC_DIR / name, media_type=STATIC_FILES[name])
@@ -95,7 +56,7 @@ def _login_page(
     request: Request, error: str | None = None, status_code: int = 200, next_url: str = ""
 ) -> HTMLResponse:
     nonce = auth.new_login_nonce()
-    response = _render(
+    response = render(
         request,
         "login.html",
         {
@@ -121,6 +82,7 @@ def _login_page(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    """The login form, or on to the page asked for when already logged in."""
     if current_session(request):
         return RedirectResponse(_safe_next(next), status_code=303)
     return _login_page(request, next_url=next or "")
@@ -134,6 +96,7 @@ def login_submit(
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    """Log in from the form (its signed nonce stands in for a session's CSRF token)."""
     svc = service(request)
     nonce = request.cookies.get(LOGIN_NONCE_COOKIE)
     if not auth.login_token_valid(svc.secret, nonce, csrf_token):
@@ -157,16 +120,10 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout_submit(
-    request: Request, csrf_token: Annotated[str, Form(max_length=128)] = ""
-) -> Response:
-    session = current_session(request)
+def logout_submit(request: Request, session: FormCsrfDep, svc: ServiceDep) -> Response:
+    """End the session and go to the login page."""
     response = RedirectResponse("/clinician/login", status_code=303)
-    if session is None:
-        return response
-    if not auth.csrf_matches(session.csrf_token, csrf_token):
-        return _render(request, "forbidden.html", {"session": session, "csrf": True}, 403)
-    auth.end_session(service(request).engine, request.cookies.get("clinician_session", ""))
+    auth.end_session(svc.engine, request.cookies.get(COOKIE_NAME, ""))
     record(request, session, "logout")
     clear_session_cookie(request, response)
     return response
@@ -215,6 +172,8 @@ def _query_without(params: dict[str, Any], **change: Any) -> str:
 @router.get("", response_class=HTMLResponse)
 def dashboard(
     request: Request,
+    session: PageSessionDep,
+    svc: ServiceDep,
     level: Annotated[list[str] | None, Query()] = None,
     symptom: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
@@ -223,10 +182,7 @@ def dashboard(
     q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    session = current_session(request)
-    if session is None:
-        return _to_login(request)
-    svc = service(request)
+    """The conversation list with its filters, the weekly chart and paging."""
     params = {
         "level": [v for v in (level or []) if v],
         "symptom": symptom or "",
@@ -248,7 +204,6 @@ def dashboard(
         )
     except FilterError as err:
         error, filters = str(err), Filters()
-    svc.refresh()
     size = svc.settings.clinician_page_size
     total, items = summary.list_page(svc.engine, filters, page_no, size)
     weeks = summary.weekly_counts(svc.engine, filters)
@@ -259,7 +214,7 @@ def dashboard(
         detail={"filters": filters.describe(), "page": page_no, "page_view": True},
     )
     pages = max(1, -(-total // size))
-    return _render(
+    return render(
         request,
         "dashboard.html",
         {
@@ -281,15 +236,15 @@ def dashboard(
 
 
 @router.get("/conversations/{session_id}", response_class=HTMLResponse)
-def transcript_page(request: Request, session_id: str) -> Response:
-    session = current_session(request)
-    if session is None:
-        return _to_login(request)
-    data = transcript(service(request), session_id[:255])
+def transcript_page(
+    request: Request, session: PageSessionDep, svc: ServiceDep, session_id: str
+) -> Response:
+    """One conversation's transcript with the flag and note forms."""
+    data = svc.transcript(session_id[:255])
     if data is None:
-        return _render(request, "not_found.html", {"session": session}, status_code=404)
+        return render(request, "not_found.html", {"session": session}, status_code=404)
     record(request, session, "view_transcript", target=session_id, detail={"page_view": True})
-    return _render(
+    return render(
         request,
         "transcript.html",
         {"session": session, "c": data, "intents": ALL_INTENTS},
@@ -297,8 +252,6 @@ def transcript_page(request: Request, session_id: str) -> Response:
 
 
 def _back(session_id: str, anchor: str = "") -> RedirectResponse:
-    from urllib.parse import quote
-
     return RedirectResponse(
         f"/clinician/conversations/{quote(session_id, safe='')}{anchor}", status_code=303
     )
@@ -307,26 +260,23 @@ def _back(session_id: str, anchor: str = "") -> RedirectResponse:
 @router.post("/conversations/{session_id}/flags")
 def flag_submit(
     request: Request,
+    session: PageCsrfDep,
+    svc: ServiceDep,
     session_id: str,
     event_id: Annotated[int, Form(ge=1, le=annotations.MAX_EVENT_ID)],
     correct_intent: Annotated[str, Form(max_length=64)],
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    session = current_session(request)
-    if session is None:
-        return _to_login(request)
-    if not auth.csrf_matches(session.csrf_token, csrf_token):
-        return _render(request, "forbidden.html", {"session": session, "csrf": True}, 403)
+    """Flag a user message from the transcript page, then back to it."""
     try:
         annotations.add_flag(
-            service(request).engine,
+            svc.engine,
             session_id,
             event_id,
             correct_intent,
             session.account.username,
         )
     except (annotations.AnnotationError, annotations.NotFound) as err:
-        return _render(request, "not_found.html", {"session": session, "error": str(err)}, 422)
+        return render(request, "not_found.html", {"session": session, "error": str(err)}, 422)
     record(
         request,
         session,
@@ -340,38 +290,34 @@ def flag_submit(
 @router.post("/conversations/{session_id}/notes")
 def note_submit(
     request: Request,
+    session: PageCsrfDep,
+    svc: ServiceDep,
     session_id: str,
     body: Annotated[str, Form(max_length=annotations.MAX_NOTE_CHARS)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    session = current_session(request)
-    if session is None:
-        return _to_login(request)
-    if not auth.csrf_matches(session.csrf_token, csrf_token):
-        return _render(request, "forbidden.html", {"session": session, "csrf": True}, 403)
-    svc = service(request)
-    svc.refresh()
-    if summary.get_summary(svc.engine, session_id) is None:
-        return _render(request, "not_found.html", {"session": session}, status_code=404)
+    """Leave a note from the transcript page, then back to its notes."""
+    if not svc.conversation_exists(session_id):
+        return render(request, "not_found.html", {"session": session}, status_code=404)
     try:
         note = annotations.add_note(svc.engine, session_id, body, session.account.username)
     except annotations.AnnotationError as err:
-        return _render(request, "not_found.html", {"session": session, "error": str(err)}, 422)
+        return render(request, "not_found.html", {"session": session, "error": str(err)}, 422)
     record(request, session, "add_note", target=session_id, detail={"note_id": note["id"]})
     return _back(session_id, "#notes")
 
 
 # ---------------------------------------------------------------- admin
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
-    session = current_session(request)
-    if session is None:
-        return _to_login(request)
-    if not session.account.is_admin:
-        return _forbidden(request, session)
+def audit_page(
+    request: Request,
+    session: PageAdminDep,
+    svc: ServiceDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """The audit log page (admins only)."""
     record(request, session, "view_audit", detail={"page": page, "page_view": True})
-    total, entries = audit.entries(service(request).engine, page=page, page_size=100)
-    return _render(
+    total, entries = audit.entries(svc.engine, page=page, page_size=100)
+    return render(
         request,
         "audit.html",
         {
