@@ -14,10 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from clinician.accounts import create_account
 from clinician.migrate import upgrade
-from tests.clinician.factory import Conversation, create_events_table, insert, realistic
+from tests.clinician.factory import create_events_table, insert, realistic, scripted
 from tests.conftest import ROOT
 from tests.integration.conftest import free_port
 
@@ -37,34 +38,8 @@ def _seed(url: str) -> None:
     convs = [
         realistic(f"demo-{i:04d}", now - rng.uniform(0.1, 70) * 86400, rng) for i in range(400)
     ]
-    newest = Conversation("spinal-red-flag-0001", now - 600)
-    newest.user("hello", "greet", 0.97).bot("Hello. What would you like to check today?")
-    newest.user(
-        "my back is agony and since this morning my legs feel numb and heavy",
-        "report_back_neck_pain",
-        0.94,
-        [
-            {"entity": "symptom", "value": "back pain", "start": 3, "end": 7},
-            {"entity": "symptom", "value": "numbness", "start": 48, "end": 52},
-        ],
-    )
-    newest.ask_yes_no("Have you had any new trouble passing urine or controlling your bowels?")
-    newest.user("bit of both actually", "inform", 0.41)
-    newest.disposition(
-        "emergency",
-        ["back pain", "numbness", "bladder problems"],
-        reasons=[
-            {
-                "rule_id": "mscc_neuro_deficit",
-                "description": "back or neck pain with numbness, weakness or new bladder or "
-                "bowel problems",
-                "level": "emergency",
-                "source": "NICE NG234 (metastatic spinal cord compression)",
-            }
-        ],
-        questions=["Have you had any new trouble passing urine or controlling your bowels?"],
-        advice="Call 911 now: back pain with numbness and bladder trouble needs checking today.",
-    )
+    script = yaml.safe_load((Path(__file__).parent / "spinal_red_flag.yml").read_text())
+    newest = scripted("spinal-red-flag-0001", now - 600, script)
     insert(engine, [*convs, newest])
     engine.dispose()
 

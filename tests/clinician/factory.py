@@ -168,6 +168,15 @@ class Conversation:
         return self
 
 
+def scripted(sender_id: str, start: float, script: list[dict[str, Any]]) -> Conversation:
+    """A conversation from a script: each step names one builder method and its arguments."""
+    conversation = Conversation(sender_id, start)
+    for step in script:
+        ((method, arguments),) = step.items()
+        getattr(conversation, method)(**arguments)
+    return conversation
+
+
 def insert(engine: Engine, conversations: list[Conversation]) -> None:
     events = sa.table(
         "events",
