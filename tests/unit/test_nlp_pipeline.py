@@ -25,6 +25,7 @@ from components.spacy_pipeline import (
     load_pipeline,
     save_pipeline,
 )
+from tests.unit.cases import parametrize_from_cases
 
 CANONICAL = {
     "symptom": vocabulary.SYMPTOMS,
@@ -80,82 +81,25 @@ def test_been_sick_after_havent_is_negated_but_exhausted_after_but_is_not(
     ]
 
 
-@pytest.mark.parametrize(
-    ("text", "symptom"),
-    [
-        ("no headache today", "headache"),
-        ("I'm not dizzy", "dizziness"),
-        ("I don't have a temperature", "fever"),
-        ("I dont have a temperature", "fever"),
-        ("I haven't had any headaches", "headache"),
-        ("havent had a seizure", "seizure"),
-        ("I've been walking without pain", "pain"),
-        ("I've never had a seizure", "seizure"),
-        ("I no longer get migraines", "headache"),
-        ("she denies chest pain", "chest pain"),
-        ("the headache went away", "headache"),
-        ("pain free today", "pain"),
-        ("I haven\u2019t coughed at all", "cough"),  # curly apostrophe
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "symptom"))
 def test_lay_negation_cues_negate_the_symptom(nlp: Language, text: str, symptom: str) -> None:
     assert ("symptom", symptom, True) in found(nlp, text)
     assert ("symptom", symptom, False) not in found(nlp, text)
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("no cough, however I'm breathless", [("cough", True), ("shortness of breath", False)]),
-        ("no fever although my bones ache", [("fever", True), ("bone pain", False)]),
-        ("no cough and my legs are weak", [("cough", True), ("weakness", False)]),
-        ("no cough. my legs are weak", [("cough", True), ("weakness", False)]),
-        ("I have a fever, no cough", [("fever", False), ("cough", True)]),
-        ("No, my head hurts", [("headache", False)]),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "expected"))
 def test_negation_scope_ends_at_termination_terms_and_sentences(
-    nlp: Language, text: str, expected: list[tuple[str, bool]]
+    nlp: Language, text: str, expected: list[list[str | bool]]
 ) -> None:
     got = [(e.value, e.negated) for e in extract_entities(nlp(text)) if e.entity == "symptom"]
-    assert got == expected
+    assert got == [tuple(pair) for pair in expected]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("I have no energy", [("symptom", "fatigue", False)]),
-        ("I can't pee", [("symptom", "urinary retention", False)]),
-        ("I can't feel my legs", [("symptom", "numbness", False)]),
-        ("I'm not sleeping", [("symptom", "insomnia", False)]),
-        (
-            "I have no appetite, my head hurts",
-            [
-                ("symptom", "appetite loss", False),
-                ("symptom", "headache", False),
-            ],
-        ),
-        (
-            "my back pain is not getting better",
-            [
-                ("symptom", "back pain", False),
-                ("trend", "same", False),
-            ],
-        ),
-        (
-            "for no reason my arm went numb",
-            [
-                ("body_part", "arm", False),
-                ("symptom", "numbness", False),
-            ],
-        ),
-        ("never had pain like this before", [("symptom", "pain", False)]),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "expected"))
 def test_phrases_containing_a_cue_are_not_negated_and_do_not_negate_what_follows(
-    nlp: Language, text: str, expected: list[tuple[str, str, bool]]
+    nlp: Language, text: str, expected: list[list[str | bool]]
 ) -> None:
-    assert found(nlp, text) == expected
+    assert found(nlp, text) == [tuple(entity) for entity in expected]
 
 
 # --- symptoms, misspellings and lay phrases ---------------------------------------------
@@ -168,103 +112,12 @@ def test_misspelt_migrane_maps_to_headache(nlp: Language) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("text", "symptom"),
-    [
-        # headache
-        ("headache", "headache"),
-        ("my head hurts", "headache"),
-        ("head is pounding", "headache"),
-        ("my head's killing me", "headache"),
-        ("head ache all day", "headache"),
-        # nausea and vomiting
-        ("I feel sick", "nausea"),
-        ("so nauseus", "nausea"),
-        ("a bit queasy", "nausea"),
-        ("I keep throwing up", "vomiting"),
-        # breathing
-        ("I get breathless on the stairs", "shortness of breath"),
-        ("breathlesness", "shortness of breath"),
-        ("I can't catch my breath", "shortness of breath"),
-        ("totally puffed", "shortness of breath"),
-        ("blood when I cough", "coughing blood"),
-        ("coughing up blood", "coughing blood"),
-        # bladder and bowel
-        ("I can't wee", "urinary retention"),
-        ("cant pee since this morning", "urinary retention"),
-        ("I can\u2019t pee", "urinary retention"),  # curly apostrophe
-        ("I'm unable to urinate", "urinary retention"),
-        ("I wet myself", "incontinence"),
-        ("lost control of my bowels", "incontinence"),
-        ("peeing a lot", "frequent urination"),
-        ("weeing all the time", "frequent urination"),
-        ("thirsty all the time", "thirst"),
-        ("diarrhea", "diarrhoea"),
-        # neurological
-        ("numb", "numbness"),
-        ("pins and needles in my fingers", "tingling"),
-        ("my legs gave way", "weakness"),
-        ("I can't lift my arm", "weakness"),
-        ("I'm struggling to walk", "difficulty walking"),
-        ("slurring my words", "speech difficulty"),
-        ("had a fit", "seizure"),
-        ("a convulsion", "seizure"),
-        ("a shaking episode", "seizure"),
-        ("my face is drooping", "facial droop"),
-        # vision
-        ("blurry", "blurred vision"),
-        ("seeing double", "double vision"),
-        ("two of everything when I'm reading", "double vision"),
-        ("I lost my sight for a minute", "vision loss"),
-        ("I can't see out of my left eye", "vision loss"),
-        ("zigzag lines", "visual disturbance"),
-        # liver
-        ("yellow skin", "jaundice"),
-        ("the whites of my eyes are yellow", "jaundice"),
-        ("jaundiced", "jaundice"),
-        ("swollen tummy", "abdominal swelling"),
-        ("lost my appetite", "appetite loss"),
-        ("losing weight without trying", "weight loss"),
-        # general
-        ("tierd", "fatigue"),
-        ("absolutely wiped out", "fatigue"),
-        ("I feel unwell", "malaise"),
-        ("really run down", "malaise"),
-        ("night sweats", "night sweats"),
-        ("hot flushes", "hot flashes"),
-        # mood
-        ("feeling really low", "low mood"),
-        ("so anxious", "anxiety"),
-        ("they'd be better off without me", "self-harm thoughts"),
-        # pain
-        ("backache", "back pain"),
-        ("back ache", "back pain"),
-        ("my bones ache", "bone pain"),
-        ("stiff neck", "neck pain"),
-        ("chest pain", "chest pain"),
-        ("tummy ache", "abdominal pain"),
-        ("it's really sore", "pain"),
-        ("throbbing", "pain"),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "symptom"))
 def test_lay_phrase_maps_to_canonical_symptom(nlp: Language, text: str, symptom: str) -> None:
     assert values(nlp, text, "symptom") == [symptom]
 
 
-@pytest.mark.parametrize(
-    ("text", "body_parts"),
-    [
-        ("my tummy", ["abdomen"]),
-        ("sore belly", ["abdomen"]),
-        ("my ribs", ["rib"]),
-        ("both legs", ["leg"]),
-        ("pain between my shoulder blades", ["upper back"]),
-        ("under my ribs on the right side", ["rib", "right side"]),
-        ("in my lower back", ["lower back"]),
-        ("my feet and hands", ["foot", "hand"]),
-        ("my armpit", ["armpit"]),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "body_parts"))
 def test_body_parts_map_plurals_and_lay_words(
     nlp: Language, text: str, body_parts: list[str]
 ) -> None:
@@ -289,23 +142,12 @@ def test_multiple_symptoms_in_one_message_are_all_extracted(nlp: Language) -> No
 # --- overlap convention -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("my back hurts", [("symptom", "back pain")]),
-        ("back pain", [("symptom", "back pain")]),
-        ("pain in my lower back", [("symptom", "pain"), ("body_part", "lower back")]),
-        ("lower back pain", [("body_part", "lower back"), ("symptom", "pain")]),
-        ("my upper back aches", [("body_part", "upper back"), ("symptom", "pain")]),
-        ("aching hip", [("symptom", "pain"), ("body_part", "hip")]),
-        ("pain in my chest", [("symptom", "pain"), ("body_part", "chest")]),
-        ("headache", [("symptom", "headache")]),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "expected"))
 def test_longest_phrase_wins_and_regions_are_kept(
-    nlp: Language, text: str, expected: list[tuple[str, str]]
+    nlp: Language, text: str, expected: list[list[str]]
 ) -> None:
-    assert [(e.entity, e.value) for e in extract_entities(nlp(text))] == expected
+    got = [(e.entity, e.value) for e in extract_entities(nlp(text))]
+    assert got == [tuple(pair) for pair in expected]
 
 
 def test_ignored_phrases_yield_no_entities(nlp: Language) -> None:
@@ -324,82 +166,21 @@ def test_duration_and_severity_are_extracted_inline(nlp: Language) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("text", "duration"),
-    [
-        ("for 3 weeks", "3 weeks"),
-        ("for three weeks", "three weeks"),
-        ("for a few days", "a few days"),
-        ("for a couple of months", "a couple of months"),
-        ("for 2 wks", "2 wks"),
-        ("for 2wks", "2wks"),
-        ("since Monday", "since monday"),
-        ("since last week", "since last week"),
-        ("for ages", "for ages"),
-        ("since last month", "since last month"),
-        ("it started yesterday", "yesterday"),
-        ("this morning", "this morning"),
-        ("for over a month", "over a month"),
-        ("for more than 2 weeks", "more than 2 weeks"),
-        ("4 or 5 days", "4 or 5 days"),
-        ("2-3 weeks", "2-3 weeks"),
-        ("a week or so", "a week or so"),
-        ("3 days ago", "3 days ago"),
-        ("a fortnight", "a fortnight"),
-        ("over the last few weeks", "over the last few weeks"),
-        ("since I finished radiotherapy", "since i finished radiotherapy"),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "duration"))
 def test_duration_value_is_the_lowercased_matched_text(
     nlp: Language, text: str, duration: str
 ) -> None:
     assert values(nlp, text, "duration") == [duration]
 
 
-@pytest.mark.parametrize(
-    ("text", "severity"),
-    [
-        ("7/10", "7/10"),
-        ("7 out of 10", "7 out of 10"),
-        ("8 outta 10", "8 outta 10"),
-        ("Seven out of ten", "seven out of ten"),
-        ("10/10", "10/10"),
-        ("mild", "mild"),
-        ("moderate", "moderate"),
-        ("severe", "severe"),
-        ("it's really bad", "really bad"),
-        ("Unbearable", "unbearable"),
-        ("a bit", "a bit"),
-        ("excruciating", "excruciating"),
-        ("maybe a 7", "a 7"),
-        ("not too bad", "not too bad"),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "severity"))
 def test_severity_value_is_the_lowercased_matched_text(
     nlp: Language, text: str, severity: str
 ) -> None:
     assert values(nlp, text, "severity") == [severity]
 
 
-@pytest.mark.parametrize(
-    ("text", "entity", "value"),
-    [
-        ("it came on suddenly", "onset", "sudden"),
-        ("all of a sudden", "onset", "sudden"),
-        ("out of nowhere", "onset", "sudden"),
-        ("it came on slowly", "onset", "gradual"),
-        ("gradually", "onset", "gradual"),
-        ("it's getting worse", "trend", "worse"),
-        ("worse", "trend", "worse"),
-        ("worsening", "trend", "worse"),
-        ("a bit better", "trend", "better"),
-        ("improving", "trend", "better"),
-        ("about the same", "trend", "same"),
-        ("no change", "trend", "same"),
-        ("it comes and goes", "trend", "comes and goes"),
-        ("on and off", "trend", "comes and goes"),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "entity", "value"))
 def test_onset_and_trend_map_to_canonical_values(
     nlp: Language, text: str, entity: str, value: str
 ) -> None:

@@ -17,43 +17,12 @@ from bot.triage import (
     question_by_id,
 )
 from bot.triage.questions import load_questions
+from tests.unit.cases import parametrize_from_cases
 
 TODAY = date(2024, 5, 15)  # a Wednesday
 
 
-@pytest.mark.parametrize(
-    ("text", "intent", "expected"),
-    [
-        ("yes", None, "yes"),
-        ("Yes a bit", None, "yes"),
-        ("yeah", None, "yes"),
-        ("yep, sometimes", None, "yes"),
-        ("a little", None, "yes"),
-        ("I think so", None, "yes"),
-        ("/affirm", "affirm", "yes"),
-        ("no", None, "no"),
-        ("No.", None, "no"),
-        ("nope", None, "no"),
-        ("not really", None, "no"),
-        ("I don't think so", None, "no"),
-        ("never", None, "no"),
-        ("/deny", "deny", "no"),
-        ("not sure", None, "unknown"),
-        ("Not sure", "affirm", "unknown"),
-        ("dont know", None, "unknown"),
-        ("I don't know", "deny", "unknown"),
-        ("no idea", None, "unknown"),
-        ("hard to say", None, "unknown"),
-        ("maybe?", None, "unknown"),
-        ("can't remember", None, "unknown"),
-        ("what do you mean", None, None),
-        ("my cat is called Bob", None, None),
-        ("", "affirm", "yes"),
-        ("correct", None, "yes"),
-        ("no wait yes", None, "no"),
-        ("well yes and no", None, None),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "intent", "expected"))
 def test_parse_yes_no_reads_free_text(text: str, intent: str | None, expected: str | None) -> None:
     assert parse_yes_no(text, intent) == expected
 
@@ -70,41 +39,7 @@ def test_parse_yes_no_ignores_a_negated_symptom() -> None:
     assert parse_answer(question, "they don't feel numb", "inform", entities) is None
 
 
-@pytest.mark.parametrize(
-    ("text", "days"),
-    [
-        ("about 3 weeks", 21),
-        ("a couple of days", 2),
-        ("since yesterday", 1),
-        ("a few months", 90),
-        ("since last week", 7),
-        ("10 days", 10),
-        ("2 wks", 14),
-        ("less than a week", 3),
-        ("Less than a week", 3),
-        ("1\u20134 weeks", 14),  # en dash, as on the button
-        ("1-4 weeks", 14),
-        ("More than a month", 45),
-        ("ages", 60),
-        ("for ages now", 60),
-        ("this morning", 0.5),
-        ("today", 0.5),
-        ("a week", 7),
-        ("a fortnight", 14),
-        ("2-3 weeks", 21),
-        ("two or three days", 3),
-        ("a week and a half", 10.5),
-        ("six months", 180),
-        ("a year", 365),
-        ("3 hours", 0.125),
-        ("since monday", 2),
-        ("since Wednesday", 7),
-        ("since march", 75),
-        ("weeks", 14),
-        ("months", 60),
-        ("a few days", 3),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "days"))
 def test_parse_duration_reads_free_text(text: str, days: float) -> None:
     assert parse_duration(text, TODAY) == pytest.approx(days)
 
@@ -117,32 +52,7 @@ def test_parse_duration_uncertain_or_no_answer(text: str, expected: str | None) 
     assert parse_duration(text, TODAY) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "score"),
-    [
-        ("7", 7),
-        ("7/10", 7),
-        ("7 / 10", 7),
-        ("seven out of ten", 7),
-        ("pretty bad, maybe 7", 7),
-        ("6-7", 7),
-        ("mild", 2),
-        ("moderate", 5),
-        ("severe", 8),
-        ("really bad", 8),
-        ("worst ever", 10),
-        ("unbearable", 10),
-        ("Mild (1-3)", 2),
-        ("mild (1-3)", 2),
-        ("Moderate (4-6)", 5),
-        ("Severe (7-10)", 8),
-        ("not too bad", 2),
-        ("quite bad", 6),
-        ("0", 0),
-        ("11/10", 10),
-        ("10", 10),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "score"))
 def test_parse_severity_reads_free_text(text: str, score: int) -> None:
     assert parse_severity(text) == score
 
@@ -152,48 +62,12 @@ def test_parse_severity_uncertain_or_no_answer(text: str, expected: str | None) 
     assert parse_severity(text) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("suddenly", "sudden"),
-        ("Suddenly", "sudden"),
-        ("out of nowhere", "sudden"),
-        ("all of a sudden", "sudden"),
-        ("gradually", "gradual"),
-        ("Gradually", "gradual"),
-        ("slowly", "gradual"),
-        ("over weeks", "gradual"),
-        ("it crept up on me", "gradual"),
-        ("not suddenly, no", "gradual"),
-        ("not sure", "unknown"),
-        ("yes", None),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "expected"))
 def test_parse_onset_reads_free_text(text: str, expected: str | None) -> None:
     assert parse_onset(text) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("getting worse", "worse"),
-        ("Getting worse", "worse"),
-        ("worse", "worse"),
-        ("better", "better"),
-        ("improving", "better"),
-        ("Getting better", "better"),
-        ("same", "same"),
-        ("About the same", "same"),
-        ("no change", "same"),
-        ("comes and goes", "comes and goes"),
-        ("on and off", "comes and goes"),
-        ("not getting any better", "same"),
-        ("it's not getting worse", "same"),
-        ("a bit better but it comes and goes", "comes and goes"),
-        ("dunno", "unknown"),
-        ("pizza", None),
-    ],
-)
+@parametrize_from_cases(__file__, ("text", "expected"))
 def test_parse_trend_reads_free_text(text: str, expected: str | None) -> None:
     assert parse_trend(text) == expected
 
