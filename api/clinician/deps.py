@@ -11,6 +11,7 @@ that would add a security scheme to the published OpenAPI document, which is fix
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request
@@ -101,5 +102,31 @@ def filters_dep(
 ServiceDep = Annotated[ClinicianService, Depends(service)]
 SessionDep = Annotated[Session, Depends(require_session)]
 CsrfSessionDep = Annotated[Session, Depends(require_csrf)]
+
+
+@dataclass(frozen=True)
+class Annotator:
+    """A logged-in clinician changing a conversation's annotations (CSRF checked)."""
+
+    request: Request
+    session: Session
+    svc: ClinicianService
+
+    @property
+    def username(self) -> str:
+        """Who writes the annotation."""
+        return self.session.account.username
+
+    def record(self, action: str, **kw: Any) -> None:
+        """Audit what this clinician did."""
+        record(self.request, self.session, action, **kw)
+
+
+def annotator(request: Request, session: CsrfSessionDep, svc: ServiceDep) -> Annotator:
+    """The clinician writing an annotation: the session after the CSRF check, and the store."""
+    return Annotator(request, session, svc)
+
+
+AnnotatorDep = Annotated[Annotator, Depends(annotator)]
 AdminDep = Annotated[Session, Depends(require_admin)]
 FiltersDep = Annotated[Filters, Depends(filters_dep)]

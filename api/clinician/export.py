@@ -52,14 +52,23 @@ LIST_CSV_HEADER = [
 ]
 
 
+#: What the two download routes answer besides their own errors.
+TRANSCRIPT_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **DOWNLOAD_200,
+    **AUTH_RESPONSES,
+    404: {"model": Detail, "description": "No such conversation."},
+}
+LIST_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **LIST_DOWNLOAD_200,
+    **AUTH_RESPONSES,
+    422: {"model": Detail, "description": "Invalid filter."},
+}
+
+
 @router.get(
     "/conversations/{session_id}/export",
     response_class=Response,
-    responses={
-        **DOWNLOAD_200,
-        **AUTH_RESPONSES,
-        404: {"model": Detail, "description": "No such conversation."},
-    },
+    responses=TRANSCRIPT_DOWNLOAD_RESPONSES,
     summary="One transcript as a CSV or JSON download",
 )
 def export_transcript(
@@ -137,11 +146,7 @@ def fhir_bundle(
 @router.get(
     "/export",
     response_class=Response,
-    responses={
-        **LIST_DOWNLOAD_200,
-        **AUTH_RESPONSES,
-        422: {"model": Detail, "description": "Invalid filter."},
-    },
+    responses=LIST_DOWNLOAD_RESPONSES,
     summary="The filtered conversation list as a CSV or JSON download",
 )
 def export_list(

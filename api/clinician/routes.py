@@ -20,6 +20,7 @@ from api.clinician.deps import (
     PREFIX,
     SESSION_ID_PATH,
     AdminDep,
+    AnnotatorDep,
     CsrfSessionDep,
     FiltersDep,
     ServiceDep,
@@ -169,55 +170,44 @@ def annotation_errors() -> Iterator[None]:
         raise HTTPException(status_code=404, detail=str(err)) from None
 
 
+#: The two annotation routes create a record and answer alike.
+ANNOTATION_ROUTE: dict[str, Any] = {"status_code": 201, "responses": ANNOTATION_RESPONSES}
+
+
 @router.post(
     "/conversations/{session_id}/flags",
-    status_code=201,
-    responses=ANNOTATION_RESPONSES,
+    **ANNOTATION_ROUTE,
     summary="Flag a user message as misunderstood, with the right intent",
     description="Flag one user message of a conversation with the intent it should have had.",
 )
 def flag_message(
-    body: FlagRequest,
-    request: Request,
-    session: CsrfSessionDep,
-    svc: ServiceDep,
-    session_id: str = SESSION_ID_PATH,
+    body: FlagRequest, by: AnnotatorDep, session_id: str = SESSION_ID_PATH
 ) -> dict[str, Any]:
     """Flag one user message of a conversation with the intent it should have had."""
     with annotation_errors():
         flag = annotations.add_flag(
-            svc.engine, session_id, body.event_id, body.correct_intent, session.account.username
+            by.svc.engine, session_id, body.event_id, body.correct_intent, by.username
         )
-    record(
-        request,
-        session,
-        "flag_message",
-        target=session_id,
-        detail={"event_id": body.event_id, "correct_intent": body.correct_intent},
-    )
+    detail = {"event_id": body.event_id, "correct_intent": body.correct_intent}
+    by.record("flag_message", target=session_id, detail=detail)
     return flag
 
 
 @router.post(
     "/conversations/{session_id}/notes",
-    status_code=201,
-    responses=ANNOTATION_RESPONSES,
+    **ANNOTATION_ROUTE,
     summary="Leave a note on a conversation",
     description="Leave a clinician's note on a conversation.",
 )
 def add_note(
-    body: NoteRequest,
-    request: Request,
-    session: CsrfSessionDep,
-    svc: ServiceDep,
-    session_id: str = SESSION_ID_PATH,
+    body: NoteRequest, by: AnnotatorDep, session_id: str = SESSION_ID_PATH
 ) -> dict[str, Any]:
     """Leave a clinician's note on a conversation."""
-    if not svc.conversation_exists(session_id):
+    if not by.svc.conversation_exists(session_id):
         raise HTTPException(status_code=404, detail="no such conversation")
     with annotation_errors():
-        note = annotations.add_note(svc.engine, session_id, body.body, session.account.username)
-    record(request, session, "add_note", target=session_id, detail={"note_id": note["id"]})
+        note = annotations.add_note(by.svc.engine, session_id, body.body, by.username)
+    by.record("add_note", target=session_id, detail={"note_id": note["id"]})
     return note
 
 
