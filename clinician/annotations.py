@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.vocabulary import ALL_INTENTS
-from clinician.schema import events, flags, notes
+from clinician import tracker
+from clinician.schema import flags, notes
 
 MAX_NOTE_CHARS = 4000
 # Event ids are the events table's integer primary key (64-bit signed in PostgreSQL and
@@ -32,13 +33,7 @@ def add_flag(
     if correct_intent not in ALL_INTENTS:
         raise AnnotationError("correct_intent: one of the bot's intents")
     with engine.begin() as conn:
-        row = conn.execute(
-            sa.select(events.c.intent_name).where(
-                events.c.id == event_id,
-                events.c.sender_id == sender_id,
-                events.c.type_name == "user",
-            )
-        ).first()
+        row = tracker.user_turn(conn, sender_id, event_id)
         if row is None:
             raise NotFound("no such message in this conversation")
         values = {

@@ -14,12 +14,11 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Engine
 
 from bot.vocabulary import ALL_INTENTS
-from clinician.schema import events, flags
+from clinician import tracker
 
 _MARKUP = str.maketrans({"[": "(", "]": ")", "{": "(", "}": ")"})
 
@@ -50,24 +49,10 @@ def _training_examples(nlu_path: Path | None) -> set[str]:
 
 def reviewed_examples(engine: Engine, nlu_path: Path | None = None) -> dict[str, list[str]]:
     """Intent -> corrected example texts, in intent order of the vocabulary."""
-    latest = (
-        sa.select(flags.c.event_id, sa.func.max(flags.c.id).label("flag_id"))
-        .group_by(flags.c.event_id)
-        .subquery()
-    )
-    query = (
-        sa.select(flags.c.correct_intent, events.c.data)
-        .select_from(
-            latest.join(flags, flags.c.id == latest.c.flag_id).join(
-                events, events.c.id == flags.c.event_id
-            )
-        )
-        .order_by(flags.c.id)
-    )
-    if not sa.inspect(engine).has_table("events"):
+    if not tracker.table_exists(engine):
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
+        rows = tracker.flagged_messages(conn)
     known = _training_examples(nlu_path)
     seen: set[str] = set()
     by_intent: dict[str, list[str]] = defaultdict(list)

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from clinician import summary
+from clinician import summary, tracker
 from clinician.care_team import retention as care_team_retention
-from clinician.schema import events, flags, notes
+from clinician.schema import flags, notes
 
 CHUNK = 500
 
@@ -35,15 +35,10 @@ class RetentionReport:
 
 def expired_conversations(engine: Engine, cutoff: float) -> list[str]:
     """Conversations whose last event is older than the cutoff."""
-    if not sa.inspect(engine).has_table("events"):
+    if not tracker.table_exists(engine):
         return []
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(events.c.sender_id)
-            .group_by(events.c.sender_id)
-            .having(sa.func.max(events.c.timestamp) < cutoff)
-        ).all()
-    return [r[0] for r in rows]
+        return tracker.senders_inactive_since(conn, cutoff)
 
 
 def apply(engine: Engine, days: int, now: float | None = None, dry_run: bool = False):
@@ -56,9 +51,7 @@ def apply(engine: Engine, days: int, now: float | None = None, dry_run: bool = F
         chunk = expired[start : start + CHUNK]
         with engine.begin() as conn:
             if dry_run:
-                report.events += conn.execute(
-                    sa.select(sa.func.count()).where(events.c.sender_id.in_(chunk))
-                ).scalar()
+                report.events += tracker.count_events(conn, chunk)
                 report.flags += conn.execute(
                     sa.select(sa.func.count()).where(flags.c.sender_id.in_(chunk))
                 ).scalar()
@@ -72,9 +65,7 @@ def apply(engine: Engine, days: int, now: float | None = None, dry_run: bool = F
             report.notes += conn.execute(
                 notes.delete().where(notes.c.sender_id.in_(chunk))
             ).rowcount
-            report.events += conn.execute(
-                events.delete().where(events.c.sender_id.in_(chunk))
-            ).rowcount
+            report.events += tracker.delete_events(conn, chunk)
             summary.forget(conn, chunk)
             care_team_retention.forget(conn, chunk)
     return report

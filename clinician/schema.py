@@ -1,7 +1,6 @@
 """The clinician tables (SQLAlchemy Core), created by the Alembic migrations in migrations/.
 
-Rasa's own ``events`` table is read here and written only by retention; it is described
-(not created) by :data:`events` so that queries are built, never formatted from strings.
+Rasa's own ``events`` table is not here: clinician.tracker alone describes and queries it.
 Every clinician table starts with ``clinician_`` so that they sit beside Rasa's tables in the
 same database without clashing.
 """
@@ -11,20 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
-
-# Rasa 3.6's SQLTrackerStore table (rasa/core/tracker_store.py, SQLEvent). Never migrated here.
-rasa_metadata = sa.MetaData()
-events = sa.Table(
-    "events",
-    rasa_metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("type_name", sa.String(255), nullable=False),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-    sa.Column("data", sa.Text),
-)
 
 accounts = sa.Table(
     "clinician_accounts",

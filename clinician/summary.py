@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from clinician.schema import conversation_symptoms, conversations, events, summary_state
+from clinician import tracker
+from clinician.schema import conversation_symptoms, conversations, summary_state
 from clinician.transcripts import (
     LEVEL_RANK,
     LEVELS,
@@ -53,7 +54,7 @@ def has_events_table(engine: Engine) -> bool:
     """Rasa creates ``events`` when it first starts; until then there is nothing to read."""
     if engine in _seen_events_table:
         return True
-    if sa.inspect(engine).has_table("events"):
+    if tracker.table_exists(engine):
         _seen_events_table.add(engine)
         return True
     return False
@@ -76,25 +77,9 @@ def _recompute(engine: Engine, sender_ids: list[str]) -> None:
     for start in range(0, len(sender_ids), CHUNK):
         chunk = sender_ids[start : start + CHUNK]
         with engine.connect() as conn:
-            counts = dict(
-                conn.execute(
-                    sa.select(events.c.sender_id, sa.func.count())
-                    .where(events.c.sender_id.in_(chunk))
-                    .group_by(events.c.sender_id)
-                ).all()
-            )
+            counts = tracker.event_counts(conn, chunk)
             grouped: dict[str, list[EventRow]] = defaultdict(list)
-            for r in conn.execute(
-                sa.select(
-                    events.c.id,
-                    events.c.sender_id,
-                    events.c.type_name,
-                    events.c.timestamp,
-                    events.c.data,
-                )
-                .where(events.c.sender_id.in_(chunk), events.c.type_name.in_(READ_TYPES))
-                .order_by(events.c.id)
-            ):
+            for r in tracker.events_of_sessions(conn, chunk, READ_TYPES):
                 grouped[r.sender_id].append(
                     EventRow(r.id, r.sender_id, r.type_name, r.timestamp or 0.0, _loads(r.data))
                 )
@@ -137,21 +122,10 @@ def refresh(engine: Engine) -> int:
         return 0
     with engine.connect() as conn:
         last_seen = _state(conn)
-        newest = conn.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
+        newest = tracker.newest_event_id(conn)
         low = max(0, min(last_seen, newest) - RECHECK_WINDOW)
-        changed = {
-            r[0]
-            for r in conn.execute(
-                sa.select(events.c.sender_id).where(events.c.id > last_seen).distinct()
-            )
-        }
-        recent = dict(
-            conn.execute(
-                sa.select(events.c.sender_id, sa.func.max(events.c.id))
-                .where(events.c.id > low, events.c.id <= last_seen)
-                .group_by(events.c.sender_id)
-            ).all()
-        )
+        changed = tracker.senders_after(conn, last_seen)
+        recent = tracker.newest_ids_between(conn, low, last_seen)
         recent_ids = [sid for sid in recent if sid not in changed]
         if recent_ids:
             stored = dict(
@@ -161,13 +135,7 @@ def refresh(engine: Engine) -> int:
                     )
                 ).all()
             )
-            actual = dict(
-                conn.execute(
-                    sa.select(events.c.sender_id, sa.func.count())
-                    .where(events.c.sender_id.in_(recent_ids))
-                    .group_by(events.c.sender_id)
-                ).all()
-            )
+            actual = tracker.event_counts(conn, recent_ids)
             changed.update(sid for sid in recent_ids if stored.get(sid) != actual.get(sid))
     if changed:
         _recompute(engine, sorted(changed))

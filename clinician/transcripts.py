@@ -21,11 +21,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.triage.models import LEVEL_NAMES, Level
-from clinician.schema import events
+from clinician import tracker
 
 LEVELS = LEVEL_NAMES  # highest first
 #: The stored ``level_rank`` is the triage enum's value; 0 means no disposition.
@@ -221,11 +220,7 @@ def summarize(sender_id: str, rows: list[EventRow], event_count: int | None = No
 
 def read_events(conn: Connection, sender_id: str) -> list[EventRow]:
     """A conversation's events of the types read here, in order."""
-    rows = conn.execute(
-        sa.select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data)
-        .where(events.c.sender_id == sender_id, events.c.type_name.in_(READ_TYPES))
-        .order_by(events.c.id)
-    ).all()
+    rows = tracker.session_events(conn, sender_id, READ_TYPES)
     return [
         EventRow(r.id, sender_id, r.type_name, r.timestamp or 0.0, _loads(r.data)) for r in rows
     ]

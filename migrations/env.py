@@ -1,5 +1,8 @@
 """Alembic environment for the clinician tables only (never Rasa's ``events`` table).
 
+Rasa's table is described in clinician.tracker on a MetaData of its own, so it is neither in
+``metadata`` nor in the table names ``include_object`` lets through.
+
 Run through ``clinician.migrate.upgrade`` (the gateway does it at start-up, the ``bot``
 commands before they touch the tables), or by hand: ``alembic upgrade head`` with the URL from
 the settings (TRACKER_STORE_URL, default the SQLite file in the state folder).

@@ -25,11 +25,13 @@ def load_content() -> dict[str, Any]:
 
 
 def level_label(level: str | None) -> str:
+    """The plain words for a triage level (the e-mail's "no level" words when there is none)."""
     content = load_content()
     return content["levels"].get(level or "", content["email"]["no_level"])
 
 
 def type_label(alert_type: str) -> str:
+    """The plain words for an alert type (the type itself when it has none)."""
     return load_content()["alert_types"].get(alert_type, alert_type)
 
 

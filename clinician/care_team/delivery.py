@@ -11,11 +11,10 @@ import asyncio
 import logging
 import time
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
-from clinician import audit
+from clinician import audit, tracker
 from clinician.care_team import outbox
 from clinician.care_team.senders import DeliveryError, Sender, senders
 
@@ -35,11 +34,13 @@ class Dispatcher:
 
     @property
     def lease_seconds(self) -> float:
+        """How long a claimed delivery stays this sender's: three timeouts and a margin."""
         return self.settings.alert_timeout_seconds * 3 + 30
 
     def scan(self) -> list[str]:
+        """Turn new tracker-store events into alerts; returns the new alerts' ids."""
         if not self._events_table:  # Rasa creates it with its first conversation
-            self._events_table = sa.inspect(self.engine).has_table("events")
+            self._events_table = tracker.table_exists(self.engine)
             if not self._events_table:
                 return []
         return outbox.scan(self.engine, self.settings)
@@ -90,6 +91,7 @@ class Dispatcher:
         return done
 
     def tick(self) -> None:
+        """One round: scan for new alerts, then one attempt at each due delivery."""
         self.scan()
         self.deliver_due()
 

@@ -65,6 +65,7 @@ def _reading(value: Any) -> list[dict[str, Any]]:
 
 
 def questionnaire_response(session_id: str, a: Assessment, n: int) -> dict[str, Any]:
+    """The FHIR QuestionnaireResponse of a conversation's ``n``-th assessment (its answers)."""
     items: list[dict[str, Any]] = []
     if a.reported:
         items.append(
@@ -97,6 +98,7 @@ def questionnaire_response(session_id: str, a: Assessment, n: int) -> dict[str, 
 
 
 def risk_assessment(session_id: str, a: Assessment, n: int, response_url: str) -> dict[str, Any]:
+    """The FHIR RiskAssessment of the ``n``-th assessment, based on its QuestionnaireResponse."""
     basis: list[dict[str, Any]] = [{"reference": response_url, "display": "Answers given"}]
     for reason in a.reasons:
         rule = reason.get("id") or reason.get("rule_id") or "rule"

@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.settings import Settings
+from clinician import tracker
 from clinician.care_team.schema import alerts, deliveries, scan_state
-from clinician.schema import events
 
 DISPOSITION = "triage.disposition"
 CLINICIAN_REQUESTED = "clinician.requested"
@@ -55,14 +55,17 @@ class Alert:
     body: str
 
     def payload(self) -> dict[str, Any]:
+        """The webhook body, parsed."""
         return json.loads(self.body)
 
 
 def iso(timestamp: float) -> str:
+    """A Unix time as ISO 8601 UTC to the second (``2026-01-31T09:30:00Z``)."""
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dashboard_url(settings: Settings, session_id: str) -> str:
+    """The conversation's page in the clinician dashboard."""
     return f"{settings.public_url}/clinician/conversations/{session_id}"
 
 
@@ -165,18 +168,6 @@ def _set_cursor(conn: Connection, last_event_id: int) -> None:
         conn.execute(scan_state.insert().values(id=1, last_event_id=last_event_id))
 
 
-def _preceding(conn: Connection, sender: str, event_id: int, type_name: str) -> Any:
-    """The latest event of this type before ``event_id`` in the conversation."""
-    return conn.execute(
-        sa.select(events.c.id, events.c.action_name)
-        .where(
-            events.c.sender_id == sender, events.c.id < event_id, events.c.type_name == type_name
-        )
-        .order_by(events.c.id.desc())
-        .limit(1)
-    ).first()
-
-
 def _value(data: str | None) -> Any:
     try:
         return (json.loads(data or "{}") or {}).get("value")
@@ -196,21 +187,9 @@ def scan(engine: Engine, settings: Settings, now: float | None = None) -> list[s
     created: list[str] = []
     with engine.begin() as conn:
         cursor = _cursor(conn)
-        rows = conn.execute(
-            sa.select(
-                events.c.id,
-                events.c.sender_id,
-                events.c.timestamp,
-                events.c.action_name,
-                events.c.data,
-            )
-            .where(
-                events.c.id > max(0, cursor - LOOKBACK_IDS),
-                events.c.type_name == "slot",
-                events.c.action_name.in_((TRIAGE_SLOT, ATTENTION_SLOT)),
-            )
-            .order_by(events.c.id)
-        ).all()
+        rows = tracker.slot_events_after(
+            conn, max(0, cursor - LOOKBACK_IDS), (TRIAGE_SLOT, ATTENTION_SLOT)
+        )
         last = cursor
         for row in rows:
             last = max(last, row.id)
@@ -235,11 +214,11 @@ def scan(engine: Engine, settings: Settings, now: float | None = None) -> list[s
             else:
                 if value is not True:
                     continue
-                action = _preceding(conn, row.sender_id, row.id, "action")
+                action = tracker.previous_event(conn, row.sender_id, row.id, "action")
                 if action is not None and action.action_name == DISPOSITION_ACTION:
                     continue
                 # One request alert per conversation session, however often it is asked.
-                session = _preceding(conn, row.sender_id, row.id, "session_started")
+                session = tracker.previous_event(conn, row.sender_id, row.id, "session_started")
                 key = f"{CLINICIAN_REQUESTED}:{row.sender_id}:{session.id if session else 0}"
                 new = enqueue(
                     conn,
@@ -260,18 +239,7 @@ def scan(engine: Engine, settings: Settings, now: float | None = None) -> list[s
 
 def _latest_level(conn: Connection, sender: str, event_id: int) -> str | None:
     """The conversation's latest disposition level before the request, if any."""
-    row = conn.execute(
-        sa.select(events.c.data)
-        .where(
-            events.c.sender_id == sender,
-            events.c.id < event_id,
-            events.c.type_name == "slot",
-            events.c.action_name == TRIAGE_SLOT,
-        )
-        .order_by(events.c.id.desc())
-        .limit(1)
-    ).scalar()
-    value = _value(row)
+    value = _value(tracker.previous_slot_data(conn, sender, event_id, TRIAGE_SLOT))
     return value.get("level") if isinstance(value, dict) else None
 
 
@@ -406,6 +374,7 @@ def resend(engine: Engine, alert_id: str, now: float | None = None) -> list[str]
 
 
 def get_alert(engine: Engine, alert_id: str) -> Alert | None:
+    """One stored alert, or None."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
     return _alert(row) if row else None

@@ -30,7 +30,9 @@ class DeliveryError(Exception):
 
 
 class Sender(Protocol):
-    def __call__(self, alert: Alert) -> None: ...
+    def __call__(self, alert: Alert) -> None:
+        """Deliver one alert; raises DeliveryError when the receiver does not take it."""
+        ...
 
 
 def webhook_sender(settings: Settings) -> Sender:

@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 
 from bot.triage.advice import load_advice, not_a_diagnosis_notice
 from bot.triage.models import Level
+from clinician import tracker
 from clinician.care_team.assessments import Assessment, assessments
 from clinician.care_team.content import level_label, summary_words
 from clinician.care_team.schema import summary_tokens
-from clinician.schema import events
 
 TOKEN_BYTES = 32  # 256 bits; the issue asks for at least 128
 PATH_PREFIX = "/summary/"
@@ -79,11 +79,8 @@ def forget(
 
 
 def conversation_exists(engine: Engine, session_id: str) -> bool:
-    with engine.connect() as conn:
-        found = conn.execute(
-            sa.select(events.c.id).where(events.c.sender_id == session_id).limit(1)
-        ).first()
-    return found is not None
+    """Whether the tracker store still holds this conversation (retention may have removed it)."""
+    return tracker.has_events(engine, session_id)
 
 
 @dataclass(frozen=True)

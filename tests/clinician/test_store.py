@@ -7,8 +7,9 @@ import yaml
 
 from clinician import annotations, migrate, nlu_export, retention, summary
 from clinician.care_team.schema import CARE_TEAM_TABLES
-from clinician.schema import CLINICIAN_TABLES, events
+from clinician.schema import CLINICIAN_TABLES
 from clinician.schema import conversations as summaries
+from clinician.tracker import events
 from tests.clinician.conftest import NOW, user_event_id
 from tests.clinician.factory import Conversation, insert
 
