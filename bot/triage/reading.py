@@ -59,6 +59,10 @@ _ALL_IS_WELL = re.compile(
     r"|\bas\s+(?:usual|normal)\b"
 )
 _NOT_WELL = re.compile(r"\bnot\s+(?:fine|ok|okay|alright|all right|normal|good|well|right)\b")
+#: A reply that only acknowledges the question ("ok", "k", "alright"): it says nothing about
+#: the finding, so it is not an answer (read as "no" it would lower the level; found by
+#: tests/unit/test_dialogue_properties.py).
+_ACKNOWLEDGEMENT = re.compile(r"^\s*(?:ok(?:ay)?|k|kk|alright|all right)\s*[.!]*\s*$")
 
 
 def _values(entities: Iterable[Entity], kind: str, *, negated: bool) -> frozenset[str]:
@@ -457,7 +461,7 @@ def _plain_answer(question: Question, reading: Reading, intent: str | None) -> A
         return "yes"
     if reading.uncertain and not (other_yes or new_symptoms):
         return UNKNOWN
-    if other_yes or new_symptoms or modifiers:
+    if other_yes or new_symptoms or modifiers or _ACKNOWLEDGEMENT.match(reading.text.lower()):
         return None
     if _says_all_is_well(reading.text):
         return "no"

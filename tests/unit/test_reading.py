@@ -119,3 +119,11 @@ def test_a_start_within_the_last_day_counts_as_sudden_but_does_not_answer_thunde
 def test_a_body_site_said_to_be_fine_is_denied_even_with_an_intensifier(entities_of) -> None:
     reading = reading_of(entities_of, "my back is absolutely fine")
     assert "back" in reading.denied_sites
+
+
+@pytest.mark.parametrize("reply", ["ok", "OK.", "okay", "k", "alright"])
+def test_a_bare_acknowledgement_is_not_an_answer_to_a_yes_no_question(reply: str) -> None:
+    from bot.triage.questions import question_by_id
+    from bot.triage.reading import answer_to, read
+
+    assert answer_to(question_by_id("fever"), read(reply)) is None
