@@ -207,7 +207,9 @@ class Settings(BaseSettings):
 
     @validator("alert_levels", each_item=True)
     def _alert_level(cls, value: str) -> str:
-        if value not in ("emergency", "urgent", "soon", "routine"):
+        from bot.triage.models import LEVEL_NAMES  # the triage enum names the levels
+
+        if value not in LEVEL_NAMES:
             raise ValueError(f"{value!r} is not a triage level")
         return value
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 
+from bot.triage.models import LEVEL_NAMES
 from clinician import audit, auth
 from clinician.auth import Session
 from clinician.service import ClinicianService
@@ -82,7 +83,7 @@ def require_admin(session: Annotated[Session, Depends(require_session)]) -> Sess
 def filters_dep(
     level: Annotated[
         list[str] | None,
-        Query(description="emergency, urgent, soon, routine or none; repeat or comma-separate."),
+        Query(description=f"{', '.join(LEVEL_NAMES)} or none; repeat or comma-separate."),
     ] = None,
     symptom: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[str | None, Query(description="YYYY-MM-DD or ISO 8601 (UTC)")] = None,
