@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     widget_title: str = "Symptom checker"
     widget_color: str = "#0b5cad"
 
-    # Clinician dashboard and API (clinician, api/routes/clinician.py)
+    # Clinician dashboard and API (clinician/, api/clinician/)
     clinician_secret_key: str | None = Field(
         None, description="Signs the login form's CSRF token; default: generated per install."
     )
