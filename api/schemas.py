@@ -8,7 +8,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, constr, validator
 
 from bot.triage.models import LEVEL_NAMES
-from bot.triage.questions import Button
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 SessionId = constr(regex=SESSION_ID_PATTERN, strict=True)
@@ -86,6 +85,11 @@ class ChatRequest(ApiModel):
         if not _MESSAGE_RE.match(value):
             raise ValueError("message must not be empty")
         return value
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
 
 
 class Reply(BaseModel):
