@@ -381,22 +381,33 @@ class RefreshScheduler:
     began after its own request (it sees what was written before it asked).
     """
 
-    def __init__(self, refresh: Callable[[], object]) -> None:
+    def __init__(self, refresh: Callable[[], object], wait_limit: float = 2.0) -> None:
         self._refresh = refresh
+        # A slow or locked store must not hold up the person's answer: after this long the
+        # caller goes on and the refresh finishes on its own.
+        self._wait_limit = wait_limit
         self._next: asyncio.Future[None] | None = None
         self._runner: asyncio.Task[None] | None = None
 
     async def request(self) -> None:
         """Ask for a refresh and wait until one started after this call has finished.
 
-        A failed refresh is logged, never raised: the writer's own work has succeeded.
+        A failed refresh is logged, never raised: the writer's own work has succeeded. The
+        wait is bounded by ``wait_limit``; the refresh itself is not cancelled.
         """
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
         waiting = self._next
         if self._runner is None:
             self._runner = asyncio.create_task(self._run())
-        await asyncio.shield(waiting)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiting), self._wait_limit)
+        except asyncio.TimeoutError:
+            logger.warning(
+                "conversation summary refresh slower than %.1f s; not waiting for it",
+                self._wait_limit,
+                extra={"event": "clinician.refresh_slow"},
+            )
 
     async def _run(self) -> None:
         try:

@@ -55,6 +55,29 @@ def test_a_failing_refresh_is_logged_and_does_not_fail_the_writer(caplog):
     assert "conversation summary refresh failed" in caplog.text
 
 
+def test_a_hung_refresh_does_not_hold_up_the_writer_beyond_the_wait_limit(caplog):
+    release = threading.Event()
+    finished = []
+
+    def hung() -> None:
+        release.wait(10)
+        finished.append(True)
+
+    async def scenario() -> float:
+        scheduler = RefreshScheduler(hung, wait_limit=0.2)
+        started = time.monotonic()
+        await scheduler.request()
+        waited = time.monotonic() - started
+        release.set()
+        await scheduler.drain()
+        return waited
+
+    waited = asyncio.run(scenario())
+    assert waited < 5
+    assert finished == [True]  # the refresh itself was not cancelled
+    assert "slower than 0.2 s" in caplog.text
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_reads_do_not_refresh_the_list(settings, engine, accounts):
     settings.clinician_refresh_seconds = 3600  # only the refresh at start-up
