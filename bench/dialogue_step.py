@@ -25,14 +25,7 @@ REPLIES = ["no", "not sure", "yes", "about two weeks", "5 out of 10", "getting w
 
 
 def _entities(nlp, text: str) -> tuple[dict, ...]:
-    out = []
-    for e in extract_entities(nlp(text)):
-        entity = {"entity": e.entity, "value": e.value, "text": e.text, "start": e.start}
-        entity["end"] = e.end
-        if e.negated:
-            entity["role"] = "negated"
-        out.append(entity)
-    return tuple(out)
+    return tuple({**e.as_rasa(), "text": e.text} for e in extract_entities(nlp(text)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from bot.triage.entities import is_negated
 from bot.triage.models import LEVEL_NAMES, Level
 from clinician import tracker
 
@@ -179,7 +180,7 @@ def _user_symptoms(data: dict[str, Any]) -> list[str]:
         for e in entities
         if isinstance(e, dict)
         and e.get("entity") == "symptom"
-        and e.get("role") != "negated"
+        and not is_negated(e)
         and e.get("value")
     ]
 
@@ -249,7 +250,7 @@ def transcript_turns(rows: list[EventRow]) -> list[dict[str, Any]]:
                         {
                             "entity": str(e.get("entity") or ""),
                             "value": str(e.get("value") or ""),
-                            "negated": e.get("role") == "negated",
+                            "negated": is_negated(e),
                         }
                         for e in parse.get("entities") or []
                         if isinstance(e, dict)

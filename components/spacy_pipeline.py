@@ -73,6 +73,7 @@ from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span
 
 from bot import vocabulary
+from bot.triage.entities import NEGATED_ROLE
 
 DEFAULT_LEXICON_PATH: Final[Path] = vocabulary.VOCABULARY_FILE
 PIPELINE_NAME: Final[str] = "survivor_symptoms"
@@ -120,6 +121,18 @@ class ExtractedEntity:
     start: int
     end: int
     negated: bool
+
+    def as_rasa(self) -> dict[str, Any]:
+        """The entity as Rasa carries it: a negated mention has the role ``NEGATED_ROLE``."""
+        out: dict[str, Any] = {
+            "entity": self.entity,
+            "value": self.value,
+            "start": self.start,
+            "end": self.end,
+        }
+        if self.negated:
+            out["role"] = NEGATED_ROLE
+        return out
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ transcript shows them, while triage ignores them.
 
 from __future__ import annotations
 
-from typing import Any
-
 import negspacy.negation  # noqa: F401  registers the "negex" factory before SpacyNLP loads
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import SPACY_DOCS
@@ -16,7 +14,6 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.triage.entities import NEGATED_ROLE
 from components.spacy_pipeline import extract_entities
 from components.stateless import StatelessComponent
 
@@ -36,18 +33,7 @@ class SymptomEntityExtractor(StatelessComponent, EntityExtractorMixin):
             doc = message.get(SPACY_DOCS[TEXT])
             if doc is None:
                 continue
-            found: list[dict[str, Any]] = []
-            for ent in extract_entities(doc):
-                entity = {
-                    "entity": ent.entity,
-                    "value": ent.value,
-                    "start": ent.start,
-                    "end": ent.end,
-                    "confidence_entity": 1.0,
-                }
-                if ent.negated:
-                    entity["role"] = NEGATED_ROLE
-                found.append(entity)
+            found = [{**ent.as_rasa(), "confidence_entity": 1.0} for ent in extract_entities(doc)]
             found = self.add_extractor_name(found)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

@@ -71,13 +71,6 @@ def entities_of():
     nlp = build_pipeline()
 
     def entities(text: str) -> tuple[dict, ...]:
-        out = []
-        for e in extract_entities(nlp(text)):
-            entity = {"entity": e.entity, "value": e.value, "text": e.text}
-            entity.update(start=e.start, end=e.end)
-            if e.negated:
-                entity["role"] = "negated"
-            out.append(entity)
-        return tuple(out)
+        return tuple({**e.as_rasa(), "text": e.text} for e in extract_entities(nlp(text)))
 
     return entities
