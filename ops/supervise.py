@@ -60,6 +60,8 @@ class Status:
     restarts: int = 0
     hangs: int = 0
     exits: int = 0
+    watching: bool = False
+    """The watchdog is looking at the current process (it has answered and been warmed up)."""
     last_reason: str | None = None
     last_restart_at: float | None = None
     history: list[dict] = field(default_factory=list)
@@ -128,14 +130,20 @@ def run_once(
     hang_seconds: float,
     on_start: Callable[[subprocess.Popen], None],
     stopping: Callable[[], bool],
+    on_watching: Callable[[], None] = lambda: None,
 ) -> tuple[int, bool, float]:
-    """Runs the command until it exits or hangs: (exit code, hung, seconds without answer)."""
+    """Runs the command until it exits or hangs: (exit code, hung, seconds without answer).
+
+    ``on_watching`` is called once the watchdog looks at the process: after its first answer
+    and the warm-up parse (a hang before then is not seen until the warm-up times out).
+    """
     child = subprocess.Popen(cmd)
     on_start(child)
     if watch is None:
         return child.wait(), False, 0.0
     watchdog = Watchdog(hang_seconds)
     warmed = warm is None
+    watching = False
     while True:
         try:
             return child.wait(timeout=PROBE_INTERVAL_SECONDS), False, 0.0
@@ -149,6 +157,9 @@ def run_once(
             warm_up(warm)
             warmed = True
             now = time.monotonic()
+        if answered and warmed and not watching:
+            watching = True
+            on_watching()
         if watchdog.observe(answered, now):
             silent = now - (watchdog.last_answer or now)
             child.kill()  # SIGKILL: a stopped or stuck process cannot ignore it
@@ -180,6 +191,11 @@ def supervise(
         child = process
         status.pid = process.pid
         status.starts += 1
+        status.watching = False
+        status.write(status_file)
+
+    def watched() -> None:
+        status.watching = True
         status.write(status_file)
 
     signal.signal(signal.SIGINT, forward)
@@ -189,7 +205,10 @@ def supervise(
         # The first start too: the first parse traces TensorFlow's graphs on Rasa's event
         # loop (16 s measured on a loaded machine), and watching before it has finished
         # took that for a hang and killed a healthy Rasa during `bot run`'s own warm-up.
-        code, hung, silent = run_once(cmd, watch, warm, hang_seconds, started, lambda: stopping)
+        code, hung, silent = run_once(
+            cmd, watch, warm, hang_seconds, started, lambda: stopping, watched
+        )
+        status.watching = False  # that process is gone
         if stopping:
             return code
         now = time.monotonic()

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from api.rasa_client import RasaClient
+from ops.supervise import read_status_files
 from tests.integration.conftest import Stack
 from tests.scale.conftest import listener_pid, pg_count_user_events, wait_listening
 
@@ -41,6 +42,17 @@ def sessions_by_replica(stack: Stack, per_replica: int) -> dict[str, list[str]]:
             found[own].append(sid)
     asyncio.run(client.close())
     return found
+
+
+def wait_watched(stack: Stack, name: str = "rasa1", within: float = 240.0) -> None:
+    """Until the replica's supervisor is watching it (answered and warmed up): freezing it
+    before then, during the supervisor's own warm-up parse, is not a hang it can see yet."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if read_status_files(stack.state_dir / "supervise").get(name, {}).get("watching"):
+            return
+        time.sleep(0.5)
+    pytest.fail(f"the supervisor of {name} did not start watching within {within:.0f} s")
 
 
 def hung_restarts(stack: Stack) -> int:
@@ -75,6 +87,7 @@ def test_a_frozen_replica_is_restarted_and_its_conversations_go_on(scaled):
 
     for sid in sessions:
         assert "replies" in say(sid, "my back has been aching for about 3 weeks")
+    wait_watched(stack)
     before = hung_restarts(stack)
     frozen = listener_pid(port)
     os.kill(frozen, signal.SIGSTOP)
@@ -103,7 +116,10 @@ def test_a_frozen_replica_is_restarted_and_its_conversations_go_on(scaled):
         for sig in (signal.SIGCONT, signal.SIGKILL):  # never leave a frozen process behind
             with contextlib.suppress(ProcessLookupError):
                 os.kill(frozen, sig)
-    assert restarted_after is not None and restarted_after <= RESTART_WITHIN, restarted_after
+    assert restarted_after is not None and restarted_after <= RESTART_WITHIN, (
+        restarted_after,
+        read_status_files(stack.state_dir / "supervise").get("rasa1"),
+    )
     wait_listening(port)  # the restarted replica may still be loading its model
     assert listener_pid(port) != frozen
     assert "rasa1 answered nothing for" in stack.logs()

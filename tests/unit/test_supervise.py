@@ -85,7 +85,7 @@ def supervised_server(tmp_path):
     )
     try:
         _wait_for(lambda: _answers(url), 30, "the server answers")
-        time.sleep(3)  # the supervisor has seen it answer too (it watches once it has)
+        _wait_for(lambda: _status(status).get("watching"), 30, "the supervisor watches it")
         yield supervisor, status, url
     finally:
         child = _status(status).get("pid")
@@ -115,6 +115,7 @@ def test_a_stopped_process_is_killed_restarted_and_counted(supervised_server):
     assert after["hangs"] == 1 and after["exits"] == 0 and after["last_reason"] == "hung"
     _wait_for(lambda: _answers(url), 30, "the restarted server answers")
     assert time.monotonic() - frozen_at < 30
+    _wait_for(lambda: _status(status).get("watching"), 30, "the restarted one is watched")
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)  # the frozen process is gone, not left behind
     assert read_status_files(status.parent)["web"]["restarts"] == 1
