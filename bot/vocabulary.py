@@ -31,21 +31,6 @@ VOCABULARY_FILE: Final[Path] = Path(__file__).resolve().with_name("vocabulary.ym
 _SYMPTOM_KEYS: Final[frozenset[str]] = frozenset(
     {"category", "sites", "companion", "phrases", "patterns"}
 )
-_SECTIONS: Final[frozenset[str]] = frozenset(
-    {
-        "version",
-        "categories",
-        "pain_sites",
-        "symptoms",
-        "body_part",
-        "onset",
-        "trend",
-        "duration",
-        "severity",
-        "ignore",
-        "negation",
-    }
-)
 #: Entity-ruler sections copied unchanged from the vocabulary file into the spaCy lexicon.
 _RULER_SECTIONS: Final[tuple[str, ...]] = (
     "body_part",
@@ -55,6 +40,9 @@ _RULER_SECTIONS: Final[tuple[str, ...]] = (
     "severity",
     "ignore",
     "negation",
+)
+_SECTIONS: Final[frozenset[str]] = frozenset(
+    {"version", "categories", "pain_sites", "symptoms", *_RULER_SECTIONS}
 )
 
 
