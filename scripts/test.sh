@@ -29,6 +29,8 @@ $BIN/bot evaluate
 erc=$?
 echo
 echo "==> pytest: $(grep -E '(passed|failed|errors?|no tests ran).* in [0-9.]+s' "$summary" | tail -1 | sed -E 's/^=+ | =+$//g')"
+# The failing tests' ids, again, so that the end of a CI log says which ones they were.
+grep -E '^(FAILED|ERROR) ' "$summary" | sed 's/^/    /'
 echo "==> bot evaluate: $([ "$erc" -eq 0 ] && echo "within the thresholds" || echo "below a threshold (see above)")"
 [ "$rc" -ne 0 ] && exit "$rc"
 exit "$erc"
