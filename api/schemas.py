@@ -88,6 +88,8 @@ class ChatRequest(ApiModel):
 
 
 class Button(BaseModel):
+    """A button on a bot reply: its title, and the payload to send back as the message."""
+
     title: str
     payload: str
 

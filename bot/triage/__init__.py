@@ -43,7 +43,7 @@ from bot.triage.parsing import (
 )
 from bot.triage.prefill import prefill
 from bot.triage.questions import (
-    Button,
+    AnswerButton,
     Question,
     question_by_id,
     questions_for,
@@ -56,7 +56,7 @@ __all__ = [
     "CATEGORIES",
     "UNKNOWN",
     "Answer",
-    "Button",
+    "AnswerButton",
     "Disposition",
     "Findings",
     "Level",

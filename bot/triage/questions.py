@@ -33,12 +33,14 @@ QUESTION_TYPES: frozenset[str] = frozenset({"yes_no", "duration", "severity", "o
 
 
 @dataclass(frozen=True)
-class Button:
+class AnswerButton:
+    """A suggested answer to a question: the words shown on the button, and what it sends."""
+
     title: str
     payload: str
 
     def to_dict(self) -> dict[str, str]:
-        """The button as the chat API sends it."""
+        """The button in the form of a Rasa reply's ``buttons`` (and so of the chat API's)."""
         return {"title": self.title, "payload": self.payload}
 
 
@@ -49,7 +51,7 @@ class Question:
     id: str
     type: QuestionType
     text: str
-    buttons: tuple[Button, ...]
+    buttons: tuple[AnswerButton, ...]
     red_flag: Level | None = None
     reassuring: bool = False
     finding: str | None = None
@@ -137,7 +139,10 @@ def _answer_map(node: Any, allowed: frozenset[str], where: str) -> dict[str, Ans
 
 
 def _parse_question(
-    qid: str, node: Any, buttons: Mapping[str, tuple[Button, ...]], named: Mapping[str, Condition]
+    qid: str,
+    node: Any,
+    buttons: Mapping[str, tuple[AnswerButton, ...]],
+    named: Mapping[str, Condition],
 ) -> Question:
     where = f"{QUESTIONS_FILE} question {qid!r}"
     require_keys(
@@ -209,7 +214,7 @@ def parse_questions(data: Any) -> QuestionBank:
         data, {"version", "button_sets", "questions", "categories"}, {"conditions"}, QUESTIONS_FILE
     )
     buttons = {
-        name: tuple(Button(str(b["title"]), str(b["payload"])) for b in items)
+        name: tuple(AnswerButton(str(b["title"]), str(b["payload"])) for b in items)
         for name, items in data["button_sets"].items()
     }
     named = compile_named(data.get("conditions"), f"{QUESTIONS_FILE} conditions")
