@@ -519,6 +519,13 @@ def parse_answer(
 #: says how long the symptom has lasted, a long one of these is the history, not the symptom.
 _PAST_EVENT = re.compile(r"\bago\b|\blast\s+year\b|\b(?:19|20)\d\d\b")
 _PAST_EVENT_DAYS = 180
+
+
+def is_past_event(text: str, days: float) -> bool:
+    """True when a duration of ``days`` in ``text`` dates something long past ("two years ago")."""
+    return days >= _PAST_EVENT_DAYS and bool(_PAST_EVENT.search(text.lower()))
+
+
 #: A severity word ("very bad") counts when it is this close to a symptom (characters).
 _SEVERITY_NEAR = 40
 
@@ -527,8 +534,8 @@ def symptom_durations(texts: Iterable[str], today: date | None = None) -> list[f
     """The durations (days) that say how long the symptom has lasted."""
     parsed = [(t, parse_duration(t, today, strict=True)) for t in texts]
     known = [(t, d) for t, d in parsed if isinstance(d, float)]
-    past = [d for t, d in known if _PAST_EVENT.search(t.lower()) and d >= _PAST_EVENT_DAYS]
-    rest = [d for t, d in known if not (_PAST_EVENT.search(t.lower()) and d >= _PAST_EVENT_DAYS)]
+    past = [d for t, d in known if is_past_event(t, d)]
+    rest = [d for t, d in known if not is_past_event(t, d)]
     return rest if rest else past
 
 

@@ -33,6 +33,7 @@ from bot.triage.entities import NEGATED_ROLE, Entity, is_negated
 from bot.triage.lexicon import load_lexicon
 from bot.triage.models import UNKNOWN, Answer, Findings
 from bot.triage.parsing import (
+    is_past_event,
     is_uncertain,
     leading_hedge,
     leading_yes_no,
@@ -205,8 +206,6 @@ def _without_history(
     return "".join(chars), kept
 
 
-_PAST_EVENT_DAYS = 180
-_PAST_WORDS = re.compile(r"\bago\b|\blast\s+year\b|\b(?:19|20)\d\d\b")
 _INTRODUCED = re.compile(r"\b(?:since|for|started|starting|began|begun|start|over)\b")
 
 #: "better today", "fine this morning": when it is better, not since when it has been there.
@@ -224,7 +223,7 @@ def _not_durations(text: str, entities: tuple[dict[str, Any], ...]) -> tuple[dic
             and bool(_TREND_BEFORE.search(text[max(0, at - 30) : at].lower()))
         )
 
-    def is_past_event(e: Mapping[str, Any]) -> bool:
+    def dates_the_past(e: Mapping[str, Any]) -> bool:
         """ "the hallway last year", "diagnosed 5 years ago": a date, not how long it lasted
         (unless introduced: "since last year", "started two years ago").
         """
@@ -235,12 +234,11 @@ def _not_durations(text: str, entities: tuple[dict[str, Any], ...]) -> tuple[dic
             e.get("entity") == "duration"
             and isinstance(at, int)
             and isinstance(days, float)
-            and days >= _PAST_EVENT_DAYS
-            and bool(_PAST_WORDS.search(value.lower()))
+            and is_past_event(value, days)
             and not _INTRODUCED.search((text[max(0, at - 25) : at] + value).lower())
         )
 
-    return tuple(e for e in entities if is_trend_time(e) or is_past_event(e))
+    return tuple(e for e in entities if is_trend_time(e) or dates_the_past(e))
 
 
 def read(
