@@ -36,7 +36,7 @@ def door(tmp_path_factory) -> Iterator[ThreadedServer]:
         rate_limit_per_session="off",
         rate_limit_per_client="off",
     )
-    with ThreadedServer(app, free_port()) as server:
+    with ThreadedServer(app) as server:
         yield server
 
 
@@ -245,7 +245,7 @@ def test_rate_limits_apply_per_client_and_per_session(tmp_path):
         rate_limit_per_session="2/minute",
         rate_limit_per_client="6/minute",
     )
-    with ThreadedServer(app, free_port()) as server:
+    with ThreadedServer(app) as server:
         c = Client(server.url)  # the connection counts: 1 of 6
         try:
             session = c.call("session_request", {})["session_id"]  # 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -58,23 +59,24 @@ def artifacts() -> Path:
 
 
 class ThreadedServer:
-    """A real uvicorn serving a gateway app in a background thread (for one test module)."""
+    """A real uvicorn serving a gateway app in a background thread (for one test module).
 
-    def __init__(self, app, port: int, **config: object) -> None:
+    It listens on a socket it binds itself, on a port the system picks, so no other process can
+    take the port between choosing it and listening on it.
+    """
+
+    def __init__(self, app, **config: object) -> None:
         import uvicorn
 
-        self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            ws="wsproto",
-            log_level="warning",
-            lifespan="on",
-            **config,
-        )
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        config = uvicorn.Config(app, ws="wsproto", log_level="warning", lifespan="on", **config)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     def __enter__(self) -> ThreadedServer:
         from tests.contract.recorder import register_gateway
@@ -91,6 +93,7 @@ class ThreadedServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.socket.close()
 
 
 def gateway_app(**overrides):

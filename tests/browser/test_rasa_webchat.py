@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import HostSite, ThreadedServer, gateway_app
 from tests.conftest import ROOT
-from tests.integration.conftest import Stack, free_port
+from tests.integration.conftest import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -82,7 +82,7 @@ def door(stack: Stack, sites) -> Iterator[ThreadedServer]:
         rate_limit_per_session="off",
         rate_limit_per_client="off",
     )
-    with ThreadedServer(app, free_port()) as gateway:
+    with ThreadedServer(app) as gateway:
         yield gateway
 
 

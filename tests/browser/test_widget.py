@@ -367,7 +367,7 @@ def test_unavailable_gateway_answer_is_shown_with_emergency_guidance(
     app = gateway_app(
         state_dir=tmp_path, rasa_port=free_port(), action_port=free_port(), emergency_number="999"
     )
-    with ThreadedServer(app, free_port()) as gateway:
+    with ThreadedServer(app) as gateway:
         open_widget(page, f"{gateway.url}/")
         say(page, "my back hurts")
     error = page.locator(".ssc-msg-error")
@@ -399,7 +399,7 @@ def test_widget_on_an_allowed_site_talks_to_the_bot_across_origins(
         rate_limit_per_session="off",
         rate_limit_per_client="off",
     )
-    with ThreadedServer(app, free_port()) as gateway:
+    with ThreadedServer(app) as gateway:
         url = host_site.page(
             "index.html",
             _host_page(

@@ -35,7 +35,7 @@ from api.main import create_app
 from bot.settings import Settings
 from tests.browser.conftest import ThreadedServer
 from tests.conftest import ROOT
-from tests.integration.conftest import Stack, free_port
+from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -104,9 +104,7 @@ def fuzz_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory):
             rate_limit_per_client="off",
         )
     )
-    with ThreadedServer(
-        app, free_port(), proxy_headers=True, forwarded_allow_ips="127.0.0.1"
-    ) as server:
+    with ThreadedServer(app, proxy_headers=True, forwarded_allow_ips="127.0.0.1") as server:
         yield server
 
 
