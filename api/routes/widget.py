@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import SettingsDep
+from bot.content.widget import widget_strings
 from bot.triage.models import LEVEL_NAMES
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -35,16 +36,22 @@ class Asset:
     media_type: str
 
 
-#: Where widget.js takes the level names (a generated constant: see ``load_asset``).
+#: Where widget.js takes the level names and its words (generated constants: see ``load_asset``).
 LEVELS_PLACEHOLDER = b"/*TRIAGE_LEVELS*/ []"
+STRINGS_PLACEHOLDER = b"/*WIDGET_STRINGS*/ {}"
 
 
 @cache
 def load_asset(name: str, media_type: str) -> Asset:
-    """A static file with its ETag; widget.js gets the triage level names from the enum."""
+    """A static file with its ETag; widget.js gets the triage level names from the enum and its
+    words from ``bot/content/widget.yml``.
+    """
     body = (STATIC_DIR / name).read_bytes()
     if LEVELS_PLACEHOLDER in body:
         body = body.replace(LEVELS_PLACEHOLDER, json.dumps(list(LEVEL_NAMES)).encode())
+    if STRINGS_PLACEHOLDER in body:
+        words = json.dumps(widget_strings(), ensure_ascii=False, indent=2)
+        body = body.replace(STRINGS_PLACEHOLDER, words.encode())
     return Asset(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', media_type)
 
 

@@ -15,78 +15,9 @@
   if (window.__symptomCheckerWidget) return;
   window.__symptomCheckerWidget = true;
 
-  var STRINGS = {
-    en: {
-      launcher: "Chat",
-      open: "Open the chat: ",
-      close: "Close the chat",
-      restart: "Start over",
-      restarted: "Started a new conversation.",
-      send: "Send",
-      inputLabel: "Your message",
-      placeholder: "Describe how you feel…",
-      you: "You said: ",
-      bot: "Assistant said: ",
-      typing: "The assistant is typing…",
-      suggestions: "Suggested answers",
-      notice:
-        "Not a diagnosis: this assistant helps you decide how soon to contact your care team.",
-      emergencyPrefix: "In an emergency call ",
-      emergencySuffix: " now.",
-      offline:
-        "Sorry, I can't reach the symptom checker right now. If you think it's an emergency, " +
-        "call {n} now. Otherwise, contact your care team or doctor as you normally would.",
-      failed:
-        "Sorry, that didn't work. Please try again. If you think it's an emergency, call {n} now.",
-      tooLong: "That message is too long. Please keep it under {max} characters.",
-      notDiagnosis: "This is not a diagnosis.",
-      symptoms: "What you told me about: ",
-      callNow: "Call {n} now",
-      // The same words as clinician/care_team/content.yml (summary_page.button).
-      summary: "Summary for my appointment",
-      summaryHint: " (opens a printable page)",
-      levels: {
-        emergency: "Emergency: call {n} now",
-        urgent: "Contact your care team today",
-        soon: "Contact your care team within a few days",
-        routine: "Mention it at your next routine follow-up"
-      }
-    },
-    es: {
-      launcher: "Chat",
-      open: "Abrir el chat: ",
-      close: "Cerrar el chat",
-      restart: "Empezar de nuevo",
-      restarted: "Nueva conversación.",
-      send: "Enviar",
-      inputLabel: "Su mensaje",
-      placeholder: "Describa cómo se siente…",
-      you: "Usted dijo: ",
-      bot: "El asistente dijo: ",
-      typing: "El asistente está escribiendo…",
-      suggestions: "Respuestas sugeridas",
-      notice:
-        "No es un diagnóstico: este asistente le ayuda a decidir cuándo contactar a su equipo médico.",
-      emergencyPrefix: "En una emergencia llame al ",
-      emergencySuffix: " ahora.",
-      offline:
-        "Lo sentimos, no podemos conectar con el asistente. Si cree que es una emergencia, " +
-        "llame al {n} ahora. Si no, contacte a su equipo médico como de costumbre.",
-      failed: "Algo salió mal. Inténtelo de nuevo. En una emergencia llame al {n} ahora.",
-      tooLong: "El mensaje es demasiado largo (máximo {max} caracteres).",
-      notDiagnosis: "Esto no es un diagnóstico.",
-      symptoms: "Lo que me ha contado: ",
-      callNow: "Llame al {n} ahora",
-      summary: "Resumen para mi cita",
-      summaryHint: " (abre una página para imprimir)",
-      levels: {
-        emergency: "Emergencia: llame al {n} ahora",
-        urgent: "Contacte a su equipo médico hoy",
-        soon: "Contacte a su equipo médico en los próximos días",
-        routine: "Coméntelo en su próxima revisión de rutina"
-      }
-    }
-  };
+  // The widget's words per language: the gateway writes them in from bot/content/widget.yml
+  // (api/routes/widget.py), so every word a person reads lives with its source there.
+  var STRINGS = /*WIDGET_STRINGS*/ {};
 
   // The triage level names, highest first: the gateway writes them in from the triage enum
   // (api/routes/widget.py), so the widget never keeps its own copy.
@@ -113,11 +44,11 @@
 
   var scriptUrl = new URL(script.src, document.baseURI);
   var gateway = attr("gateway", scriptUrl.origin).replace(/\/+$/, "");
-  var title = attr("title", "Symptom checker");
   var emergencyNumber = attr("emergency-number", "911");
   var telNumber = emergencyNumber.replace(/[^0-9+]/g, "");
   var lang = attr("lang", "en").toLowerCase();
   var T = STRINGS[lang] || STRINGS[lang.split("-")[0]] || STRINGS.en;
+  var title = attr("title", T.title);
   var color = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(attr("color", "")) ? attr("color") : DEFAULT_COLOR;
   var storageKey = "symptom-checker:" + gateway;
 

@@ -6,6 +6,7 @@ import pytest
 
 from api.turns import unavailable_body
 from bot.content import notices
+from bot.content.widget import widget_strings
 from bot.settings import Settings
 from bot.triage import Level, assess, load_rules
 
@@ -56,3 +57,11 @@ def test_the_gateways_503_body_carries_the_emergency_line() -> None:
 def test_every_notice_names_its_source() -> None:
     for name in ("emergency_line", "unavailable", "no_symptom_found", "busy", "not_a_diagnosis"):
         assert notices.source(name)
+
+
+@pytest.mark.parametrize("lang", sorted(widget_strings()))
+def test_the_widgets_unavailable_answers_tell_when_to_call_the_emergency_number(lang) -> None:
+    words = widget_strings()[lang]
+    for name in ("offline", "failed", "callNow"):
+        assert "{n}" in words[name], name
+    assert "{n}" in words["levels"]["emergency"]
