@@ -10,7 +10,9 @@ gateway and work unchanged. The events are those of Rasa's ``socketio`` channel 
 - ``user_uttered`` ``{"message": …, "session_id": …}`` is answered by one ``bot_uttered`` per
   reply, in the format of Rasa's ``SocketIOOutput``: ``{"text": …}``, or ``{"text": …,
   "quick_replies": [{"content_type": "text", "title": …, "payload": …}]}`` with buttons, and
-  ``{"custom": {"triage": …}}`` with the disposition (the chat API's ``triage``).
+  ``{"custom": {"triage": …}}`` with the disposition (the chat API's ``triage``, with its
+  ``summary_url``). Before it comes a text with a Markdown link to that summary, which Rasa
+  Webchat shows as a link, in the ``customData.language`` the client sent (else English).
 
 A turn takes the chat API's path (``api.turns``): the same request model, message and size
 limits and rate limits, the one ``RasaClient`` (so replica affinity and failover under
@@ -35,6 +37,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import socketio
@@ -42,6 +45,7 @@ from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.rasa_client import BotTurn
+from api.routes.appointment_summary import base_url, with_summary_url
 from api.schemas import SESSION_ID_PATTERN
 from api.turns import (
     TurnRefused,
@@ -52,6 +56,7 @@ from api.turns import (
     take_turn,
 )
 from bot.content.notices import emergency_line
+from bot.content.widget import DEFAULT_LANGUAGE, widget_strings
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +66,22 @@ REFUSED_EVENT = "chat_error"
 _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 
-def bot_messages(turn: BotTurn) -> list[dict[str, Any]]:
-    """The turn's replies as Rasa's socketio channel sends them (``SocketIOOutput``)."""
+def summary_link(url: str, language: Any = None) -> dict[str, str]:
+    """A text message with a Markdown link to the person's summary (Rasa Webchat renders it).
+
+    The link's words are the widget's (``bot/content/widget.yml``), in the language the client
+    sent in ``customData``, else in English.
+    """
+    words = widget_strings()
+    chosen = words.get(language) if isinstance(language, str) else None
+    label = (chosen or words[DEFAULT_LANGUAGE])["summary"]
+    return {"text": f"[{label}]({url})"}
+
+
+def bot_messages(turn: BotTurn, language: Any = None) -> list[dict[str, Any]]:
+    """The turn's replies as Rasa's socketio channel sends them (``SocketIOOutput``), and with a
+    disposition the link to the person's summary and the disposition itself.
+    """
     messages: list[dict[str, Any]] = []
     for reply in turn.replies:
         if not reply["buttons"]:
@@ -77,6 +96,8 @@ def bot_messages(turn: BotTurn) -> list[dict[str, Any]]:
         ]
         messages.append({"text": last, "quick_replies": quick_replies})
     if turn.triage is not None:
+        if turn.triage.get("summary_url"):
+            messages.append(summary_link(turn.triage["summary_url"], language))
         messages.append({"custom": {"triage": turn.triage}})
     return messages
 
@@ -174,7 +195,15 @@ class SocketDoor:
             raise socketio.exceptions.ConnectionRefusedError(
                 {"status": refused.status, **refused.body}
             ) from None
-        await self.sio.save_session(sid, {"client": client[0], "session_id": None})
+        here = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        await self.sio.save_session(
+            sid,
+            {
+                "client": client[0],
+                "session_id": None,
+                "base_url": base_url(self.settings, here),
+            },
+        )
         return True
 
     async def session_request(self, sid: str, data: Any = None) -> dict[str, Any]:
@@ -230,7 +259,15 @@ class SocketDoor:
                     request.message,
                     stored=self.app.state.clinician.refresher.request,
                 )
-                for message in bot_messages(turn):
+                turn = replace(
+                    turn,
+                    triage=await with_summary_url(
+                        self.app.state.engine, state["base_url"], session_id, turn.triage
+                    ),
+                )
+                custom = data.get("customData")
+                language = custom.get("language") if isinstance(custom, dict) else None
+                for message in bot_messages(turn, language):
                     await self.sio.emit(BOT_EVENT, message, room=session_id)
         except TurnRefused as refused:
             # Rasa Webchat sends a null "init payload" on connecting unless the site sets

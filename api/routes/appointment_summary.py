@@ -15,6 +15,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
 
 from api.routes.widget import TEMPLATES_DIR, _serve, load_asset
 from bot.settings import Settings
@@ -37,19 +38,28 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
-def summary_url(request: Request, settings: Settings, token: str) -> str:
-    """The absolute link (the widget runs on other sites' pages)."""
-    base = settings.public_base_url or str(request.base_url)
-    return base.rstrip("/") + summary_page.PATH_PREFIX + token
+def base_url(settings: Settings, request_base: str) -> str:
+    """Where the gateway is reached: ``PUBLIC_BASE_URL``, else the base of the request."""
+    return (settings.public_base_url or request_base).rstrip("/")
+
+
+async def with_summary_url(
+    engine: Engine, base: str, session_id: str, triage: dict | None
+) -> dict | None:
+    """The chat API's ``triage`` with a new ``summary_url`` when a disposition was given.
+
+    The link is absolute (the widget runs on other sites' pages) and holds a new token.
+    """
+    if not triage:
+        return triage
+    token = await asyncio.to_thread(summary_page.issue_token, engine, session_id)
+    return {**triage, "summary_url": base + summary_page.PATH_PREFIX + token}
 
 
 async def add_summary_url(request: Request, session_id: str, triage: dict | None) -> dict | None:
-    """The chat API's ``triage`` with a new ``summary_url`` when a disposition was given."""
-    if not triage:
-        return triage
-    engine = request.app.state.engine
-    token = await asyncio.to_thread(summary_page.issue_token, engine, session_id)
-    return {**triage, "summary_url": summary_url(request, request.app.state.settings, token)}
+    """``with_summary_url`` for a chat API request."""
+    base = base_url(request.app.state.settings, str(request.base_url))
+    return await with_summary_url(request.app.state.engine, base, session_id, triage)
 
 
 def _not_found() -> Response:

@@ -72,6 +72,17 @@ def test_bot_messages_use_rasa_socketio_format_for_text_buttons_and_triage():
     ]
 
 
+def test_a_disposition_with_a_summary_brings_a_markdown_link_in_the_clients_language():
+    url = "https://gw.example/summary/abcdefghijklmnopqrstuvwx"
+    turn = BotTurn(replies=[], triage={"level": "soon", "summary_url": url})
+    assert bot_messages(turn) == [
+        {"text": f"[Summary for my appointment]({url})"},
+        {"custom": {"triage": turn.triage}},
+    ]
+    assert bot_messages(turn, "es")[0] == {"text": f"[Resumen para mi cita]({url})"}
+    assert bot_messages(turn, "xx")[0] == bot_messages(turn, None)[0]  # unknown: English
+
+
 # ---- the protocol over both transports -------------------------------------------------------
 
 

@@ -142,6 +142,8 @@ def test_rasa_webchat_converses_through_the_socketio_door(
     after = " ".join(send(page, RED_FLAG))
     assert "911" in after and "emergency" in after.lower(), after
     sid = session_id(page)
+    summary = page.locator(".rw-response a", has_text="Summary for my appointment").last
+    expect(summary).to_have_attribute("href", re.compile(re.escape(door.url) + "/summary/"))
     page.screenshot(path=artifacts / "rasa-webchat-emergency.png")
 
     # 3. After a reload the conversation is still there, and goes on in the same session.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import httpx
 import pytest
 
 from tests.integration.conftest import Stack
@@ -69,6 +70,11 @@ def test_red_flag_message_gets_the_emergency_disposition(stack: Stack):
         assert custom == [{"triage": ack["triage"]}]
         assert any(ack["triage"]["advice"].split("\n")[0] in t for t in chat.texts())
         assert any("911" in t for t in chat.texts())
+        url = ack["triage"]["summary_url"]
+        assert url.startswith(stack.gateway_url + "/summary/")
+        assert f"[Summary for my appointment]({url})" in chat.texts()
+        page = httpx.get(url)
+        assert page.status_code == 200 and "Summary for my appointment" in page.text
 
 
 def test_reconnecting_with_the_session_id_continues_the_conversation(stack: Stack):
