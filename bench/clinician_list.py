@@ -46,6 +46,7 @@ QUERIES = {
 
 
 def main() -> None:
+    """Parse the options and run the benchmark on SQLite or on a throwaway Postgres database."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=30)
@@ -72,6 +73,7 @@ def main() -> None:
 
 
 def run(url: str, tmp: Path, args: argparse.Namespace) -> None:
+    """Fill the store with conversations; print median and p95 ms of each clinician-list query."""
     create_events_table(url)
     engine = sa.create_engine(url)
     upgrade(engine)

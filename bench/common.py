@@ -26,7 +26,8 @@ T = TypeVar("T")
 
 def against_gateway(base_url: str | None, prefix: str, play: Callable[[str], T]) -> T:
     """``play(gateway_url)`` on the running gateway at ``base_url``, or on a stack of our own
-    started in a temporary folder (and stopped afterwards) when ``base_url`` is None."""
+    started in a temporary folder (and stopped afterwards) when ``base_url`` is None.
+    """
     if base_url:
         return play(base_url.rstrip("/"))
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
@@ -38,6 +39,7 @@ def against_gateway(base_url: str | None, prefix: str, play: Callable[[str], T])
 
 
 def machine() -> str:
+    """Describe this machine in one line: cores, CPU model, GiB of RAM and Python version."""
     cpu = next(
         (
             line.split(":", 1)[1].strip()

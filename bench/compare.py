@@ -51,6 +51,7 @@ async def _measure(stacks, args) -> dict[str, Segment]:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """Render a comparison result as a heading line and a Markdown table, one row per stack."""
     rows = []
     for name in ("baseline", "variant"):
         r = result[name]
@@ -75,6 +76,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    """Measure the baseline and the variant stack in alternating rounds; print and save both."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

@@ -80,6 +80,7 @@ def table(rows: Iterable[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Score the conversation sets against a gateway; return 1 if any outcome was unsafe, else 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", help="a running gateway (default: start our own stack)")
     parser.add_argument("--set", default="heldout", choices=sorted(SETS))

@@ -29,6 +29,7 @@ def _entities(nlp, text: str) -> tuple[dict, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Time the dialogue logic per turn on the dev openings and fixed replies; print median, p95."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)

@@ -83,6 +83,7 @@ def fake_rasa(port: int) -> threading.Thread:
 
 
 def start_gateway(port: int, rasa_port: int, state: Path, profile: Path | None):
+    """Start the gateway (under cProfile if ``profile``); return its process once it is healthy."""
     from bot.settings import Settings
     from ops.stack import gateway_command
 
@@ -111,6 +112,7 @@ def start_gateway(port: int, rasa_port: int, state: Path, profile: Path | None):
 
 
 async def chat_turns(url: str, turns: int, concurrency: int) -> None:
+    """Send ``turns`` messages through the chat API from ``concurrency`` concurrent sessions."""
     async with httpx.AsyncClient(timeout=30) as client:
 
         async def person(n: int) -> None:
@@ -125,6 +127,8 @@ async def chat_turns(url: str, turns: int, concurrency: int) -> None:
 
 
 def socket_turns(url: str, turns: int, concurrency: int) -> None:
+    """Send ``turns`` messages through Socket.IO from ``concurrency`` threads, one client each."""
+
     def person(n: int) -> None:
         client = socketio.Client(websocket_extra_options={"suppress_origin": True})
         client.connect(url, transports=["websocket"])
@@ -155,6 +159,7 @@ def measure(url: str, pid: int, door: str, turns: int, concurrency: int) -> floa
 
 
 def run(turns: int, concurrency: int, top: int) -> dict:
+    """Measure gateway CPU ms per turn per door, plain and under cProfile; print the profile."""
     rasa_port = free_port()
     fake_rasa(rasa_port)
     results: dict = {"turns": turns, "concurrency": concurrency}
@@ -181,6 +186,7 @@ def run(turns: int, concurrency: int, top: int) -> dict:
 
 
 def main() -> None:
+    """Parse the options, run the profile and save its figures."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

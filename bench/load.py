@@ -65,9 +65,11 @@ class Segment:
 
     @property
     def error_count(self) -> int:
+        """Total number of errors of every kind."""
         return sum(self.errors.values())
 
     def merge(self, other: Segment) -> None:
+        """Add another segment's turns, errors, conversations, time and CPU seconds to this one."""
         for name, seconds in (other.cpu.get("cpu_seconds") or {}).items():
             mine = self.cpu.setdefault("cpu_seconds", {})
             mine[name] = mine.get(name, 0.0) + seconds
@@ -82,6 +84,7 @@ class Segment:
         self.cpu = other.cpu if not self.cpu else self.cpu
 
     def report(self) -> dict[str, Any]:
+        """Return the segment's figures for the report: counts, turns/s, latency, Rasa CPU/turn."""
         data = asdict(self)
         del data["latencies"]
         data["errors"] = dict(self.errors)
@@ -202,6 +205,7 @@ async def run_levels(
     rounds: int,
     targets: tuple[str, ...] = TARGETS,
 ) -> list[dict[str, Any]]:
+    """Run each target at each concurrency level; return per level the reports and p95 ratios."""
     results = []
     for i, level in enumerate(levels):
         merged: dict[str, Segment] = {}
@@ -252,6 +256,7 @@ async def run_saturation(
     step_seconds: float,
     steps: tuple[int, ...] = SATURATION_STEPS,
 ) -> dict[str, Any]:
+    """Raise one target's concurrency step by step; return the steps and the best passing rate."""
     target = make_target(target_name, gateway_url, rasa_url)
     rows = []
     for level in steps:
@@ -293,6 +298,7 @@ def _errors(report: dict[str, Any]) -> str:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """Render a load result (levels and saturation) as Markdown text and tables."""
     parts = []
     if result.get("levels"):
         rows = []
@@ -383,6 +389,7 @@ async def run(
     step_seconds: float,
     targets: tuple[str, ...] = TARGETS,
 ) -> dict[str, Any]:
+    """Warm up, then run the levels and, if asked, the saturation test; return all the figures."""
     await warm_up(gateway_url, rasa_url, pids, targets)
     result: dict[str, Any] = {
         "think": think,
@@ -403,6 +410,7 @@ async def run(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the load test's options to ``parser``."""
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 10, 20, 50])
     parser.add_argument("--think", type=float, default=2.0, help="seconds between turns")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per target/level")
@@ -418,6 +426,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_with(args: argparse.Namespace, gateway_url: str, rasa_url: str, pids) -> dict:
+    """Run the load test with the options in ``args`` against the given gateway and Rasa."""
     return asyncio.run(
         run(
             gateway_url,
@@ -437,6 +446,7 @@ def run_with(args: argparse.Namespace, gateway_url: str, rasa_url: str, pids) ->
 
 
 def main() -> None:
+    """Run the load test on a given or a started stack; print and save the result."""
     from bench.common import machine
     from bench.support import pids_by_url, stack
 

@@ -100,6 +100,7 @@ def _ratio(late: dict[str, Any], early: dict[str, Any], key: str) -> float | Non
 
 
 def windows(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the chat turns' stats early and late, the triage openings and late/early ratios."""
     ok = [r for r in records if r["ok"]]
     early = _stats([r for r in ok if EARLY[0] <= r["turn"] <= EARLY[1] and r["kind"] == "chat"])
     late = _stats([r for r in ok if LATE[0] <= r["turn"] <= LATE[1] and r["kind"] == "chat"])
@@ -119,6 +120,7 @@ def windows(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(gateway_url: str, rasa_url: str, rasa_pid: int | None, turns: int, targets) -> dict:
+    """Play one long conversation through each target; return the windows, counts and records."""
     result: dict[str, Any] = {"turns": turns, "targets": {}}
     for name in targets:
         target = make_target(name, gateway_url, rasa_url)
@@ -135,6 +137,7 @@ def run(gateway_url: str, rasa_url: str, rasa_pid: int | None, turns: int, targe
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """Render a long-conversation result as a paragraph and a Markdown table, one row per target."""
     rows = []
     spans: list[str] = []
     for name, data in result["targets"].items():
@@ -180,6 +183,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    """Play the long conversation on a given or a started stack; print and save the result."""
     from bench.common import machine
     from bench.support import pids_by_url, stack
 

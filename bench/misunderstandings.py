@@ -58,6 +58,7 @@ NOISE = (
 
 
 def misunderstandings(turns: int) -> tuple[str, ...]:
+    """Return the opening followed by ``turns - 1`` noise messages the bot cannot understand."""
     return (OPENING, *(NOISE[i % len(NOISE)] for i in range(turns - 1)))
 
 
@@ -74,7 +75,8 @@ def stored_events(db: Path, session_id: str) -> tuple[int, int]:
 
 def unresponsive_seconds(rasa_url: str, limit: float) -> float:
     """Seconds until Rasa answers ``GET /`` within a second again (a hung event loop answers
-    no one), at most ``limit``."""
+    no one), at most ``limit``.
+    """
     started = time.monotonic()
     while time.monotonic() - started < limit:
         try:
@@ -95,6 +97,7 @@ def play(
     turn_timeout: float,
     busy_limit: float,
 ) -> dict[str, Any]:
+    """Play the messages into Rasa's REST webhook; return per-turn figures, or where it hung."""
     rasa = psutil.Process(rasa_pid)
     session_id = new_session_id(f"mis-{name}")
     records: list[dict[str, Any]] = []
@@ -149,6 +152,7 @@ def _ms(value: float | None) -> str:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """Render the result as a paragraph and a Markdown table, one row per conversation."""
     rows = []
     for conv in result["conversations"]:
         recs = conv["records"]
@@ -201,6 +205,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    """Play each conversation on a fresh stack of its own; print and save the result."""
     from bench.common import machine
     from bench.support import stack
 

@@ -51,6 +51,7 @@ def run(base_url: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Play the negated-only messages; return 1 if any opened triage questions, else 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", help="a running gateway (default: start our own stack)")
     args = parser.parse_args(argv)

@@ -30,6 +30,7 @@ HELDOUT = ROOT / "tests" / "data" / "nlu_heldout.yml"
 
 
 def parse_times(rasa_url: str, state_dir: Path, repeat: int) -> dict[str, Any]:
+    """Time ``POST /model/parse`` over the held-out messages; return latency and accuracy."""
     from bot.secrets_store import ensure_secret
     from ops.evaluation import load_examples
     from ops.rasa_api import auth_headers
@@ -57,6 +58,7 @@ def parse_times(rasa_url: str, state_dir: Path, repeat: int) -> dict[str, Any]:
 
 
 def train_time() -> dict[str, Any]:
+    """Time ``bot train --force`` into a temporary MODELS_DIR; return seconds and return code."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-train-"))
     env = {**os.environ, "MODELS_DIR": str(tmp / "models")}
     bot = str(Path(sys.executable).with_name("bot"))
@@ -79,6 +81,7 @@ def train_time() -> dict[str, Any]:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """Render the parse and training figures as a Markdown table (one line for training alone)."""
     parts = []
     parse = result.get("parse")
     if parse:
@@ -114,6 +117,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def run(rasa_url: str | None, state_dir: Path | None, repeat: int, train: bool) -> dict:
+    """Measure parse times if given a Rasa URL and state folder, training time if ``train``."""
     result: dict[str, Any] = {}
     if rasa_url and state_dir:
         print("--> NLU parse times on the held-out messages", flush=True)
@@ -124,6 +128,7 @@ def run(rasa_url: str | None, state_dir: Path | None, repeat: int, train: bool) 
 
 
 def main() -> None:
+    """Time parsing on a started stack, then training unless ``--no-train``; print and save."""
     from bench.common import machine
     from bench.support import stack
 

@@ -28,6 +28,7 @@ RESULTS = ROOT / "results" / "nlu_pipelines"
 
 
 def run(config: Path, folds: int) -> dict:
+    """Cross-validate one pipeline config; save its figures as JSON in RESULTS and return them."""
     from ops.evaluation import cross_validate, percentile, score
 
     name = config.stem
@@ -60,7 +61,8 @@ def run(config: Path, folds: int) -> dict:
 def parse_compare(models: list[Path], rounds: int = 4) -> dict:
     """Parse time per held-out message of each model, in-process, in one run: the models take
     turns (ABBA...) over every message of the frozen held-out sets, so the shared machine's
-    load falls on both alike. Only times are kept, never a message or a prediction."""
+    load falls on both alike. Only times are kept, never a message or a prediction.
+    """
     from ops.evaluation import HELDOUT_DIR, HELDOUT_SETS, load_examples, model_predictor, percentile
 
     texts = [e.text for n in HELDOUT_SETS for e in load_examples(ROOT / HELDOUT_DIR / n)]
@@ -90,6 +92,7 @@ def parse_compare(models: list[Path], rounds: int = 4) -> dict:
 
 
 def table() -> str:
+    """Render every saved pipeline result as one Markdown table."""
     rows = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     lines = [
         "| pipeline | CV accuracy | CV macro-F1 | training per fold (median) | parse p50 / p95 |",
@@ -105,6 +108,7 @@ def table() -> str:
 
 
 def main() -> None:
+    """Compare the parse times of given models, or cross-validate each config; print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("configs", nargs="*", type=Path)
     parser.add_argument("--folds", type=int, default=5)

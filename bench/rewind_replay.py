@@ -30,6 +30,7 @@ LEGACY = ROOT / "tests" / "data" / "legacy" / "two_stage_fallback_hang.json"
 
 
 def one_round(message: dict) -> list[dict]:
+    """Return the events of one round of the two-stage fallback loop, ending with ``message``."""
     return [
         ActionExecuted("action_two_stage_fallback").as_dict(),
         ActiveLoop(None).as_dict(),
@@ -40,6 +41,7 @@ def one_round(message: dict) -> list[dict]:
 
 
 def copy_seconds(events: list[dict], repeat: int = 3) -> float:
+    """Return the fastest of ``repeat`` copies of a tracker holding ``events``, in seconds."""
     tracker = DialogueStateTracker("bench", [])
     tracker.events.extend(Event.from_parameters(e) for e in events)
     best = float("inf")
@@ -51,6 +53,7 @@ def copy_seconds(events: list[dict], repeat: int = 3) -> float:
 
 
 def run(rounds: list[int]) -> dict:
+    """Time tracker copies after each number of fallback rounds, raw and with rewinds resolved."""
     base = json.loads(LEGACY.read_text())["events"]
     message = next(e for e in reversed(base) if e["event"] == "user")
     rows = []
@@ -73,6 +76,7 @@ def run(rounds: list[int]) -> dict:
 
 
 def markdown(result: dict) -> str:
+    """Render the rewind-replay rows as a Markdown table."""
     return table(
         [
             "rounds of the loop",
@@ -95,6 +99,7 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
+    """Parse the options, time the rounds, print and save the result."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

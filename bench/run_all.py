@@ -126,6 +126,8 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """Render the whole result as Markdown: the targets' verdicts and each benchmark's section."""
+
     def verdict(met: bool | None) -> str:
         return "n/a" if met is None else ("met" if met else "**not met**")
 
@@ -172,6 +174,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def write_section(text: str) -> None:
+    """Write ``text`` as BENCHMARKS.md's generated section, replacing any previous one."""
     block = f"{START}\n{text}\n{END}"
     current = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else ""
     if START in current and END in current:
@@ -184,6 +187,7 @@ def write_section(text: str) -> None:
 
 
 def main() -> None:
+    """Run every benchmark and print and save the result; update BENCHMARKS.md with ``--write``."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

@@ -30,6 +30,7 @@ STEPS = (1, 2, 4, 6, 8, 12, 16, 24)
 
 
 def measure(replicas: int, step_seconds: float) -> dict[str, Any]:
+    """Saturate ``replicas`` Rasa replicas (PostgreSQL) through the gateway; return the steps."""
     database = f"{POSTGRES}/bench_scale_{replicas}_{secrets.token_hex(3)}"
     env = {
         "RASA_REPLICAS": str(replicas),
@@ -65,6 +66,7 @@ def _cpu(step: dict[str, Any]) -> str:
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
+    """Render the results as a Markdown table, with the turn-rate ratio when there are two."""
     rows = []
     for r in results:
         best = next((s for s in r["steps"] if s["level"] == r["best_level"]), None)
@@ -90,6 +92,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    """Parse the options, measure each number of replicas, print and save the results."""
     from bench.common import machine
 
     parser = argparse.ArgumentParser(description=__doc__)

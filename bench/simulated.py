@@ -81,6 +81,7 @@ def answer_for(texts: list[str]) -> str | None:
 
 
 def check_loopback(url: str) -> str:
+    """Return ``url`` without a trailing slash; exit if its host is not a loopback address."""
     host = urlsplit(url).hostname
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise SystemExit(f"benchmarks target loopback only, not {url}")
@@ -88,6 +89,7 @@ def check_loopback(url: str) -> str:
 
 
 def new_session_id(tag: str) -> str:
+    """Return a new random session id ``bench-TAG-HEX``, at most 64 characters."""
     return f"bench-{tag}-{secrets.token_hex(8)}"[:64]
 
 
@@ -109,12 +111,15 @@ class Target:
         self.base_url = check_loopback(base_url)
 
     def request(self, session_id: str, message: str) -> tuple[str, dict[str, Any]]:
+        """Return the path and JSON payload that send ``message`` (subclasses define it)."""
         raise NotImplementedError
 
     def parse(self, body: Any) -> tuple[list[str], dict[str, Any] | None]:
+        """Return a response body's reply texts and triage or None (subclasses define it)."""
         raise NotImplementedError
 
     async def send(self, client: httpx.AsyncClient, session_id: str, message: str) -> TurnResult:
+        """Send one message and return the turn's result, its latency and any error."""
         path, payload = self.request(session_id, message)
         started = time.perf_counter()
         try:
@@ -158,9 +163,11 @@ class GatewayTarget(Target):
     name = "gateway"
 
     def request(self, session_id: str, message: str) -> tuple[str, dict[str, Any]]:
+        """Return the chat API's path and payload for the message."""
         return "/api/v1/chat", {"session_id": session_id, "message": message}
 
     def parse(self, body: Any) -> tuple[list[str], dict[str, Any] | None]:
+        """Return the reply texts and the triage of a chat API response."""
         replies = body.get("replies") or [] if isinstance(body, dict) else []
         texts = [r.get("text") or "" for r in replies if isinstance(r, dict)]
         triage = body.get("triage") if isinstance(body, dict) else None
@@ -171,9 +178,11 @@ class DirectTarget(Target):
     name = "direct"
 
     def request(self, session_id: str, message: str) -> tuple[str, dict[str, Any]]:
+        """Return Rasa's REST webhook path and payload for the message."""
         return "/webhooks/rest/webhook", {"sender": session_id, "message": message}
 
     def parse(self, body: Any) -> tuple[list[str], dict[str, Any] | None]:
+        """Return the reply texts and the triage (in ``custom``) of a REST webhook response."""
         if not isinstance(body, list):
             return [], None
         texts, triage = [], None
@@ -239,6 +248,7 @@ class SocketIOTarget(Target):
         return TurnResult(True, latency, texts, ack.get("triage"))
 
     async def send(self, client: httpx.AsyncClient, session_id: str, message: str) -> TurnResult:
+        """Send one message over the session's Socket.IO client in the thread pool."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._turn, session_id, message)
 
@@ -248,6 +258,7 @@ class SocketIOTarget(Target):
             client.disconnect()
 
     async def end(self, session_id: str) -> None:
+        """Disconnect the session's Socket.IO client, if it has one, in the thread pool."""
         await asyncio.get_running_loop().run_in_executor(self._pool, self._close, session_id)
 
 
@@ -255,10 +266,12 @@ TARGETS = ("direct", "gateway", "socketio")
 
 
 def make_target(name: str, gateway_url: str, rasa_url: str) -> Target:
+    """Return the target called ``name``: the gateway's Socket.IO or chat API, or Rasa directly."""
     if name == "socketio":
         return SocketIOTarget(gateway_url)
     return GatewayTarget(gateway_url) if name == "gateway" else DirectTarget(rasa_url)
 
 
 def pick_opening(rng: random.Random) -> str:
+    """Return a random opening message."""
     return rng.choice(OPENINGS)

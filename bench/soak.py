@@ -34,6 +34,7 @@ SAMPLE_SECONDS = 15.0
 
 
 def rss(pids: dict[str, int]) -> dict[str, float]:
+    """Return the resident memory in MB of each named process still running."""
     out = {}
     for name, pid in pids.items():
         with contextlib.suppress(psutil.Error):
@@ -42,6 +43,7 @@ def rss(pids: dict[str, int]) -> dict[str, float]:
 
 
 def growth(samples: list[dict[str, Any]], name: str, window: float) -> dict[str, Any]:
+    """Return the median RSS of ``name`` in the first and last ``window`` s, and its growth."""
     start = samples[0]["t"]
     end = samples[-1]["t"]
     first = median(s["rss"][name] for s in samples if s["t"] - start <= window and name in s["rss"])
@@ -54,6 +56,7 @@ def growth(samples: list[dict[str, Any]], name: str, window: float) -> dict[str,
 
 
 async def soak(gateway_url: str, rasa_url: str, pids: dict[str, int], args) -> dict[str, Any]:
+    """Run conversations through the gateway while sampling RSS; return figures and growth."""
     await warm_up(gateway_url, rasa_url, pids)
     duration = args.minutes * 60
     samples: list[dict[str, Any]] = []
@@ -87,6 +90,7 @@ async def soak(gateway_url: str, rasa_url: str, pids: dict[str, int], args) -> d
 
 
 def reloads(stack, count: int) -> dict[str, Any]:
+    """Run ``bot reload`` ``count`` times, checking the bot answers; return times and RSS."""
     bot = str(Path(sys.executable).with_name("bot"))
     pids = stack.pids()
     for i in range(3):  # the first turns allocate TensorFlow's buffers: not a reload's doing
@@ -141,6 +145,7 @@ def _answers(gateway_url: str, i: int) -> bool:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """Render the soak and reload results as Markdown text and tables."""
     parts = []
     s = result.get("soak")
     if s:
@@ -185,6 +190,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def run(stack, args) -> dict[str, Any]:
+    """Run the soak and the reloads on ``stack`` as ``args`` asks; return their results."""
     result: dict[str, Any] = {}
     pids = stack.pids()
     if args.minutes > 0:
@@ -196,6 +202,7 @@ def run(stack, args) -> dict[str, Any]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the soak test's options to ``parser``."""
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--think", type=float, default=2.0)
@@ -203,6 +210,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main() -> None:
+    """Parse the options, soak and reload a started stack, print and save the result."""
     from bench.common import machine
     from bench.support import stack
 

@@ -16,6 +16,7 @@ from bench.common import BENCH_READY_TIMEOUT, launch, machine
 
 
 def main() -> None:
+    """Start the stack ``--runs`` times; print median time to ready and each process's RSS."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks: a private copy of the model, the stack, statistics,
-CPU sampling, results files and Markdown tables."""
+CPU sampling, results files and Markdown tables.
+"""
 
 from __future__ import annotations
 
@@ -68,19 +69,24 @@ class Stack:
 
     @property
     def gateway_url(self) -> str:
+        """The stack gateway's base URL."""
         return self.running.gateway_url
 
     @property
     def rasa_url(self) -> str:
+        """The stack Rasa server's base URL."""
         return self.running.rasa_url
 
     def pids(self) -> dict[str, int]:
+        """Return the PIDs of the stack's processes by name."""
         return self.running.pids()
 
     def rss_mb(self) -> dict[str, float]:
+        """Return the resident memory in MB of the stack's processes by name."""
         return self.running.rss_mb()
 
     def stop(self) -> None:
+        """Stop the stack."""
         self.running.stop()
 
 
@@ -89,7 +95,8 @@ EXPERIMENTS_DIR = Path(__file__).resolve().parent / "experiments"
 
 def experiment_env(names: str | None) -> dict[str, str]:
     """Environment that makes every process of the stack load candidate fixes
-    (``bench/experiments/NAME.py``, comma-separated) through experiments/site/sitecustomize.py."""
+    (``bench/experiments/NAME.py``, comma-separated) through experiments/site/sitecustomize.py.
+    """
     if not names:
         return {}
     for name in names.split(","):
@@ -130,14 +137,17 @@ def pids_by_url(urls: dict[str, str]) -> dict[str, int]:
 
 
 def pct(values: Sequence[float], q: float) -> float | None:
+    """Return the ``q``-th percentile of ``values``, or None if there are none."""
     return float(np.percentile(values, q)) if len(values) else None
 
 
 def ms(value: float | None) -> str:
+    """Format seconds as whole milliseconds, or "-" for None."""
     return "-" if value is None else f"{value * 1000:.0f}"
 
 
 def summary(latencies: Sequence[float]) -> dict[str, float | None]:
+    """Return the p50, p95, p99 and mean of the latencies, and their count."""
     return {
         "p50": pct(latencies, 50),
         "p95": pct(latencies, 95),
@@ -148,6 +158,7 @@ def summary(latencies: Sequence[float]) -> dict[str, float | None]:
 
 
 def median(values: Iterable[float]) -> float | None:
+    """Return the median of ``values``, or None if there are none."""
     values = list(values)
     return float(np.median(values)) if values else None
 
@@ -204,6 +215,7 @@ class CpuSampler:
         self.cpu_seconds = {k: end[k] - self.cpu_start[k] for k in end if k in self.cpu_start}
 
     def result(self) -> dict[str, Any]:
+        """Return mean CPU % per process and machine, others' share, load and CPU seconds."""
         means = {k: float(np.mean(v)) if v else None for k, v in self.samples.items()}
         ours = sum(v for k, v in means.items() if k != "machine" and v is not None)
         machine = means.get("machine")
@@ -219,6 +231,7 @@ class CpuSampler:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Render ``headers`` and ``rows`` as a Markdown table."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(str(c) for c in row) + " |")
@@ -226,6 +239,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def save(name: str, data: dict[str, Any], markdown: str | None = None) -> Path:
+    """Write ``data`` as JSON (``markdown`` as .md) to results/, timestamped; return the path."""
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = RESULTS_DIR / f"{name}-{stamp}.json"
@@ -237,6 +251,7 @@ def save(name: str, data: dict[str, Any], markdown: str | None = None) -> Path:
 
 
 def cpu_note(cpu: dict[str, Any]) -> str:
+    """Summarize mean CPU % per process (rasa, actions, gateway, loadgen, others) in one line."""
     means = cpu["cpu_percent_mean"]
 
     def f(key: str) -> str:

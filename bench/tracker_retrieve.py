@@ -36,6 +36,7 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 
 def fill(store: BoundedSQLTrackerStore, domain: Domain, sender: str, turns: int) -> None:
+    """Save a tracker of ``turns`` user turns for ``sender`` in the store."""
     tracker = DialogueStateTracker(sender, domain.slots)
     tracker.update(ActiveLoop("triage_form"))
     for n in range(turns):
@@ -56,11 +57,13 @@ def whole_session(store: BoundedSQLTrackerStore, sender: str) -> list[dict[str, 
 
 
 def bounded(store: BoundedSQLTrackerStore, sender: str) -> list[dict[str, Any]]:
+    """The store's bounded read of the conversation's recent events."""
     with store.session_scope() as session:
         return store._recent_session_events(session, sender)
 
 
 def timed(read, store, domain: Domain, sender: str, repeat: int) -> list[float]:
+    """Return the seconds taken by each of ``repeat`` tracker builds from ``read``'s events."""
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -70,6 +73,7 @@ def timed(read, store, domain: Domain, sender: str, repeat: int) -> list[float]:
 
 
 def run(url: str, turns: list[int], repeat: int, domain: Domain) -> list[dict[str, Any]]:
+    """Time the whole-session and the bounded read for each conversation length."""
     store = BoundedSQLTrackerStore(domain=domain, host=url)
     rows = []
     for n in turns:
@@ -104,6 +108,7 @@ def run_sqlite(turns: list[int], repeat: int, domain: Domain | None = None) -> l
 
 
 def markdown(results: dict[str, list[dict[str, Any]]]) -> str:
+    """Render the results as one Markdown table per store backend."""
     out = []
     for backend, rows in results.items():
         out.append(
@@ -127,6 +132,7 @@ def markdown(results: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def main() -> None:
+    """Time the tracker reads on SQLite (and PostgreSQL with ``--postgres``); print and save."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, nargs="*", default=[10, 100, 200, 500])
     parser.add_argument("--repeat", type=int, default=30)
