@@ -10,6 +10,7 @@ does after every Rasa replica has parsed a warm-up message (``ops.stack.warm_up`
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -29,8 +30,30 @@ READY_ANNOUNCEMENT = "==> ready in"
 READY_JSON_EVENT = '"event": "run.ready"'
 
 
+#: Where ``free_port`` looks: below the kernel's ephemeral range, which is where every
+#: outgoing connection and every ``bind(0)`` takes its local port. A port chosen there could be
+#: taken by a test's own HTTP client before the server it was chosen for binds it.
+_PORT_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_PORT = 10_000
+
+
+def _ports_outside_ephemeral_range() -> range:
+    try:
+        ephemeral_low = int(_PORT_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return range(0)
+    return range(_LOWEST_PORT, ephemeral_low) if ephemeral_low > _LOWEST_PORT + 1000 else range(0)
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now, outside the ephemeral range
+    where one can be (else one the kernel picks).
+    """
+    candidates = _ports_outside_ephemeral_range()
+    for _ in range(50 if candidates else 0):
+        port = random.choice(candidates)  # noqa: S311 (a port, not a secret)
+        if _bindable(port):
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
