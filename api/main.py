@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +32,7 @@ from bot.settings import Settings, get_settings
 from clinician.care_team import delivery as care_team_delivery
 from clinician.service import ClinicianService
 from clinician.tracker import latest_user_message_at
+from ops.supervise import warming_up
 
 # What FastAPI says (as a 400) when a JSON body cannot even be decoded as text.
 FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stored_since=user_turn_stored_since(app.state.engine),
             action_probe_seconds=settings.action_probe_seconds,
             replica_probe_seconds=settings.replica_probe_seconds,
+            warming_up=partial(warming_up, settings.supervise_dir),
         )
         app.state.rasa.start_watching_actions()
         # Clinician tables: Alembic migrations up to date (an empty database included).

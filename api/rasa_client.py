@@ -28,6 +28,9 @@ A replica can also hang: its event loop stuck, it accepts connections and answer
 The client asks each replica's ``/`` in the background (every ``replica_probe_seconds``); a
 replica that missed two answers in a row gets its conversations' new turns after the others
 until it answers again, so they fail over while its supervisor restarts it (ops/supervise.py).
+A restarted replica that answers but has not finished its supervisor's warm-up parse (which
+holds its event loop, long enough to time out a turn's action call) counts as not up either:
+``warming_up`` names them, read with the same probes.
 
 One session's messages cannot crowd out the others: the client sends one turn per session at
 a time (in order of arrival, as Rasa's lock store would process them) and refuses more than
@@ -108,6 +111,7 @@ class RasaClient:
         stored_since: Callable[[str, float], Awaitable[bool]] | None = None,
         action_probe_seconds: float = 1.0,
         replica_probe_seconds: float = 1.0,
+        warming_up: Callable[[], set[str]] | None = None,
     ) -> None:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self._urls = [url.rstrip("/") for url in urls]
@@ -125,6 +129,8 @@ class RasaClient:
         self._watch: asyncio.Task | None = None
         self._replica_probe_seconds = replica_probe_seconds
         self._missed: dict[str, int] = dict.fromkeys(self._urls, 0)
+        self._warming_up = warming_up
+        self._warming: set[str] = set()
         self._watch_replicas_task: asyncio.Task | None = None
         self._session_locks: dict[str, asyncio.Lock] = {}
         self._session_turns: dict[str, int] = {}
@@ -140,28 +146,40 @@ class RasaClient:
             self._watch_replicas_task = loop.create_task(self._watch_replicas())
 
     def replica_up(self, url: str) -> bool:
-        """The replica answered at least one of its last ``MISSED_PROBES_DOWN`` probes."""
-        return self._missed.get(url, 0) < MISSED_PROBES_DOWN
+        """The replica answered at least one of its last ``MISSED_PROBES_DOWN`` probes, and is
+        not warming up.
+        """
+        return self._missed.get(url, 0) < MISSED_PROBES_DOWN and url not in self._warming
 
     def replicas_state(self) -> dict[str, bool]:
         """Whether each Rasa replica is up, by URL."""
         return {url: self.replica_up(url) for url in self._urls}
+
+    def _state_words(self, url: str) -> str:
+        if self.replica_up(url):
+            return "answers again"
+        return "is warming up" if url in self._warming else "does not answer"
 
     async def _probe_replica(self, url: str) -> None:
         try:
             answered = (await self._client.get(f"{url}/", timeout=1.5)).status_code == 200
         except httpx.HTTPError:
             answered = False
-        was_up = self.replica_up(url)
         self._missed[url] = 0 if answered else self._missed[url] + 1
-        if was_up != self.replica_up(url):
-            logger.warning(
-                "rasa replica %s %s", url, "answers again" if answered else "does not answer"
-            )
 
     async def _watch_replicas(self) -> None:
         while True:
+            before = self.replicas_state()
             await asyncio.gather(*(self._probe_replica(url) for url in self._urls))
+            if self._warming_up is not None:
+                try:
+                    self._warming = await asyncio.to_thread(self._warming_up)
+                except Exception as err:  # the files are advice: never stop the probes
+                    logger.warning("replica warm-up states unreadable: %s", type(err).__name__)
+                    self._warming = set()
+            for url, up in self.replicas_state().items():
+                if up != before[url]:
+                    logger.warning("rasa replica %s %s", url, self._state_words(url))
             await asyncio.sleep(self._replica_probe_seconds)
 
     async def _watch_actions(self) -> None:

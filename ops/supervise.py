@@ -62,6 +62,8 @@ class Status:
     exits: int = 0
     watching: bool = False
     """The watchdog is looking at the current process (it has answered and been warmed up)."""
+    watch: str | None = None
+    """The URL the watchdog asks (``--watch``): the gateway knows a replica by it."""
     last_reason: str | None = None
     last_restart_at: float | None = None
     history: list[dict] = field(default_factory=list)
@@ -84,6 +86,17 @@ def read_status_files(folder: Path) -> dict[str, dict]:
             data = json.loads(path.read_text())
             found[str(data.get("name") or path.stem)] = data
     return found
+
+
+def warming_up(folder: Path) -> set[str]:
+    """The watched URLs (without a trailing ``/``) of processes started but not yet warmed up:
+    their first parse may still hold their event loop.
+    """
+    return {
+        str(s["watch"]).rstrip("/")
+        for s in read_status_files(folder).values()
+        if s.get("watch") and s.get("pid") and not s.get("watching")
+    }
 
 
 def answers(url: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> bool:
@@ -178,7 +191,7 @@ def supervise(
     """Run a command, restarting it when it exits or hangs; its exit code when stopped."""
     stopping = False
     child: subprocess.Popen | None = None
-    status = Status(name=name or Path(cmd[0]).name)
+    status = Status(name=name or Path(cmd[0]).name, watch=watch)
 
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping

@@ -175,6 +175,56 @@ def test_a_replica_that_stops_answering_probes_gets_its_conversations_after_the_
     assert f"POST {other}/webhooks/rest/webhook" in hits
 
 
+def test_a_replica_still_warming_up_gets_its_conversations_after_the_other_until_it_is_warm():
+    probe, _ = _hung(set())
+    own, other = probe.replicas_for("conversation-3")
+    warming = {own}
+    client = RasaClient(
+        [own, other],
+        2,
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(200, json=[{"text": f"from {r.url.host}"}])
+        ),
+        replica_probe_seconds=0.01,
+        warming_up=lambda: set(warming),
+    )
+
+    async def scenario() -> None:
+        client.start_watching_actions()
+        await asyncio.sleep(0.1)
+        assert client.replicas_state() == {own: False, other: True}
+        turn = await client.send("conversation-3", "hi")
+        assert turn.replies[0]["text"] == f"from {other.removeprefix('http://')}"
+        warming.clear()  # its supervisor's warm-up parse has finished
+        await asyncio.sleep(0.1)
+        turn = await client.send("conversation-3", "hi again")
+        assert turn.replies[0]["text"] == f"from {own.removeprefix('http://')}"
+        await client.close()
+
+    asyncio.run(scenario())
+
+
+def test_unreadable_warm_up_states_leave_every_replica_up():
+    def broken() -> set[str]:
+        raise OSError("no status folder")
+
+    client = RasaClient(
+        ["http://r1", "http://r2"],
+        2,
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=[])),
+        replica_probe_seconds=0.01,
+        warming_up=broken,
+    )
+
+    async def scenario() -> None:
+        client.start_watching_actions()
+        await asyncio.sleep(0.1)
+        assert client.replicas_state() == {"http://r1": True, "http://r2": True}
+        await client.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_replica_missing_one_probe_keeps_its_conversations():
     client, _ = _hung(set())
     url = client.replicas_for("conversation-3")[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ops.supervise import Watchdog, read_status_files
+from ops.supervise import Status, Watchdog, read_status_files, warming_up
 from tests.integration.conftest import free_port
 
 
@@ -190,3 +190,14 @@ def test_a_first_start_is_not_watched_until_its_warm_up_parse_has_answered(tmp_p
     finally:
         supervisor.send_signal(signal.SIGTERM)
         supervisor.wait(20)
+
+
+def test_warming_up_names_the_watched_urls_of_started_processes_not_yet_watched(tmp_path):
+    folder = tmp_path / "supervise"
+    Status("rasa1", pid=11, watch="http://127.0.0.1:5005/").write(folder / "rasa1.json")
+    Status("rasa2", pid=12, watch="http://127.0.0.1:5006/", watching=True).write(
+        folder / "rasa2.json"
+    )
+    Status("actions", watch="http://127.0.0.1:5055/health").write(folder / "actions.json")
+    assert warming_up(folder) == {"http://127.0.0.1:5005"}
+    assert warming_up(tmp_path / "none") == set()
