@@ -97,7 +97,13 @@ def bot_messages(turn: BotTurn, language: Any = None) -> list[dict[str, Any]]:
         messages.append({"text": last, "quick_replies": quick_replies})
     if turn.triage is not None:
         if turn.triage.get("summary_url"):
-            messages.append(summary_link(turn.triage["summary_url"], language))
+            # Right after the advice, so that the turn still ends with the bot's question.
+            advice = str(turn.triage.get("advice") or "").strip().split("\n")[0]
+            at = next(
+                (i + 1 for i, m in enumerate(messages) if advice and advice in m.get("text", "")),
+                len(messages),
+            )
+            messages.insert(at, summary_link(turn.triage["summary_url"], language))
         messages.append({"custom": {"triage": turn.triage}})
     return messages
 

@@ -74,13 +74,22 @@ def test_bot_messages_use_rasa_socketio_format_for_text_buttons_and_triage():
 
 def test_a_disposition_with_a_summary_brings_a_markdown_link_in_the_clients_language():
     url = "https://gw.example/summary/abcdefghijklmnopqrstuvwx"
-    turn = BotTurn(replies=[], triage={"level": "soon", "summary_url": url})
+    advice = "Please contact your care team within the next few days.\nWhy this advice: ..."
+    turn = BotTurn(
+        replies=[
+            {"text": advice, "buttons": []},
+            {"text": "Is there anything else you'd like to tell me?", "buttons": []},
+        ],
+        triage={"level": "soon", "advice": advice, "summary_url": url},
+    )
     assert bot_messages(turn) == [
-        {"text": f"[Summary for my appointment]({url})"},
+        {"text": advice},
+        {"text": f"[Summary for my appointment]({url})"},  # after the advice, not the question
+        {"text": "Is there anything else you'd like to tell me?"},
         {"custom": {"triage": turn.triage}},
     ]
-    assert bot_messages(turn, "es")[0] == {"text": f"[Resumen para mi cita]({url})"}
-    assert bot_messages(turn, "xx")[0] == bot_messages(turn, None)[0]  # unknown: English
+    assert bot_messages(turn, "es")[1] == {"text": f"[Resumen para mi cita]({url})"}
+    assert bot_messages(turn, "xx")[1] == bot_messages(turn, None)[1]  # unknown: English
 
 
 # ---- the protocol over both transports -------------------------------------------------------
