@@ -130,7 +130,12 @@ class RasaClient:
         self._replica_probe_seconds = replica_probe_seconds
         self._missed: dict[str, int] = dict.fromkeys(self._urls, 0)
         self._warming_up = warming_up
-        self._warming: set[str] = set()
+        # With several replicas (probed), each counts as warming up until the first read: bot
+        # run starts the gateway before they have warmed up. Changes are logged only for
+        # replicas that have been up once, so a start logs nothing.
+        probed = warming_up is not None and len(self._urls) > 1
+        self._warming: set[str] = set(self._urls) if probed else set()
+        self._been_up: set[str] = set()
         self._watch_replicas_task: asyncio.Task | None = None
         self._session_locks: dict[str, asyncio.Lock] = {}
         self._session_turns: dict[str, int] = {}
@@ -178,8 +183,10 @@ class RasaClient:
                     logger.warning("replica warm-up states unreadable: %s", type(err).__name__)
                     self._warming = set()
             for url, up in self.replicas_state().items():
-                if up != before[url]:
+                if up != before[url] and url in self._been_up:
                     logger.warning("rasa replica %s %s", url, self._state_words(url))
+                if up:
+                    self._been_up.add(url)
             await asyncio.sleep(self._replica_probe_seconds)
 
     async def _watch_actions(self) -> None:

@@ -269,3 +269,35 @@ def test_one_session_sends_one_turn_at_a_time_and_others_are_not_held_up():
     assert flooder == [f"flooder-1:m{i}" for i in range(5)]  # in order of arrival
     assert order.index("person-1:hi") < 2  # not queued behind the flood
     assert client._session_locks == {} and client._session_turns == {}
+
+
+def test_a_single_replica_is_never_held_as_warming_up():
+    client = RasaClient("http://r1", 2, warming_up=lambda: {"http://r1"})
+    assert client.replicas_state() == {"http://r1": True}
+    asyncio.run(client.close())
+
+
+def test_a_start_logs_no_replica_changes(caplog):
+    warming = {"http://r1", "http://r2"}
+    client = RasaClient(
+        ["http://r1", "http://r2"],
+        2,
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=[])),
+        replica_probe_seconds=0.01,
+        warming_up=lambda: set(warming),
+    )
+
+    async def scenario() -> None:
+        client.start_watching_actions()
+        await asyncio.sleep(0.05)
+        warming.clear()  # both warmed up: the start is over
+        await asyncio.sleep(0.05)
+        assert client.replicas_state() == {"http://r1": True, "http://r2": True}
+        assert "rasa replica" not in caplog.text
+        warming.add("http://r1")  # restarted later: that is worth a line
+        await asyncio.sleep(0.05)
+        await client.close()
+
+    with caplog.at_level("WARNING", logger="api.rasa_client"):
+        asyncio.run(scenario())
+    assert "rasa replica http://r1 is warming up" in caplog.text
