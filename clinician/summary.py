@@ -145,8 +145,14 @@ def refresh(engine: Engine) -> int:
                 conn.execute(sa.text("ANALYZE clinician_conversations"))
                 conn.execute(sa.text("ANALYZE clinician_conversation_symptoms"))
     if newest != last_seen:
-        with engine.begin() as conn:
-            _set_state(conn, newest)
+        try:
+            with engine.begin() as conn:
+                _set_state(conn, newest)
+        except IntegrityError:
+            # Another refresh (the periodic one, another gateway worker) stored the first
+            # state row between our update and insert: the row is there now, so update it.
+            with engine.begin() as conn:
+                _set_state(conn, newest)
     return len(changed)
 
 

@@ -7,7 +7,7 @@ import yaml
 
 from clinician import annotations, migrate, nlu_export, retention, summary
 from clinician.care_team.schema import CARE_TEAM_TABLES
-from clinician.schema import CLINICIAN_TABLES
+from clinician.schema import CLINICIAN_TABLES, summary_state
 from clinician.schema import conversations as summaries
 from clinician.tracker import events
 from tests.clinician.conftest import NOW, user_event_id
@@ -55,6 +55,31 @@ def test_refresh_is_incremental_and_idempotent(engine, stored_conversations):
             sa.select(summaries).where(summaries.c.sender_id == "emergency-session-01")
         ).one()
     assert row.user_messages == 4 and row.level == "emergency"
+
+
+def test_a_refresh_racing_another_for_the_first_state_row_still_stores_its_state(
+    engine, stored_conversations, monkeypatch
+):
+    """Two refreshes (the periodic one and a writer's) both find no state row and insert it;
+    one insert loses with a duplicate key. That refresh must still record where it got to."""
+    real = summary._set_state
+    raced: list[bool] = []
+
+    def other_refresh_inserts_first(conn, last_event_id):
+        if not raced:
+            raced.append(True)
+            with engine.begin() as other:  # the other refresh, committing its first row now
+                other.execute(summary_state.insert().values(id=1, last_event_id=1))
+            conn.execute(summary_state.insert().values(id=1, last_event_id=last_event_id))
+        real(conn, last_event_id)
+
+    monkeypatch.setattr(summary, "_set_state", other_refresh_inserts_first)
+    assert summary.refresh(engine) == 6
+    assert raced
+    with engine.connect() as conn:
+        newest = conn.execute(sa.select(sa.func.max(events.c.id))).scalar()
+        assert conn.execute(sa.select(summary_state.c.last_event_id)).scalars().all() == [newest]
+    assert summary.refresh(engine) == 0
 
 
 def test_refresh_catches_events_committed_late_with_a_lower_id(engine, conversations):
