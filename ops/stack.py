@@ -106,8 +106,9 @@ def rasa_command(settings: Settings, model: Path, jwt_secret: str, replica: int 
         "credentials.yml",
         "--endpoints",
         "endpoints.yml",
-        "--jwt-secret",
-        jwt_secret,
+        # One argument with "=": a secret may start with "-" (token_urlsafe does, 1 in 64),
+        # which argparse would take for an option of its own.
+        f"--jwt-secret={jwt_secret}",
         "--jwt-method",
         "HS256",
     ]
