@@ -9,7 +9,7 @@ import re
 import pytest
 import yaml
 
-from api.routes.widget import load_asset
+from api.routes.widget import STATIC_DIR, load_asset
 from bot.content.widget import WIDGET_FILE, parse_widget_strings, widget_strings
 from bot.triage.models import LEVEL_NAMES
 
@@ -53,7 +53,7 @@ def test_served_widget_carries_the_words_of_the_content_file() -> None:
 
 
 def test_widget_source_keeps_no_words_of_its_own() -> None:
-    source = (WIDGET_FILE.parents[2] / "api" / "static" / "widget.js").read_text()
+    source = (STATIC_DIR / "widget.js").read_text()
     for words in widget_strings().values():
         for text in (words["offline"], words["summary"], words["levels"]["urgent"]):
             assert text not in source
